@@ -134,6 +134,7 @@ class Chunk(BaseModel):
     embed_text: str  # text + its context, what is embedded and BM25-indexed
     fields: dict[str, str | list[str]] = Field(default_factory=dict)  # structured fields for answers/UI
     source_url: str = ""
+    seq: int = 0  # position within its document, to restore document order
 
     def metadata(self) -> dict[str, str | int | float | bool]:
         """Flat metadata for Chroma (scalar values only; lists joined with '|' and bracketed for contains-filters)."""

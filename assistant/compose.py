@@ -1,0 +1,175 @@
+"""Extractive answer composition (no LLM): a lead sentence, the relevant facts per item, numbered sources.
+
+Pure functions over chunks. Every sentence that states a fact ends with the [n] of the chunk it
+comes from; the field texts are selected and clipped, never pasted whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.intent import Intent
+from assistant.models import Citation
+from assistant.text import clip, content_stems, sentences
+from ingest.chunking import short_title
+from ingest.models import Chunk
+
+ITEM_LIMIT = 200  # characters per result item / description in a search answer
+LIST_LINE_LIMIT = 170  # characters per line in a list answer
+MAX_ITEMS_PER_FIELD = 2
+
+
+@dataclass
+class Composer:
+    """Numbers citations in order of first use while the answer is written."""
+
+    question_stems: list[str]
+    citations: list[Chunk] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def cite(self, chunk: Chunk) -> str:
+        if chunk not in self.citations:
+            self.citations.append(chunk)
+        return f"[{self.citations.index(chunk) + 1}]"
+
+    def citation_models(self) -> list[Citation]:
+        return [
+            Citation(
+                n=i + 1, id=c.id, label=c.label, prioriteit=c.prioriteit, soort=c.soort, nummer=c.nummer,
+                document=c.document, text=c.text, score=round(self.scores.get(c.id, 0.0), 4),
+            )
+            for i, c in enumerate(self.citations)
+        ]
+
+    def sources_block(self) -> str:
+        return "\n".join(["**Bronnen**", *(f"[{i + 1}] {c.label}" for i, c in enumerate(self.citations))])
+
+    # -- selecting what to say -----------------------------------------------------------------
+    def relevance(self, text: str) -> float:
+        if not self.question_stems:
+            return 0.0
+        stems = set(content_stems(text))
+        return sum(1 for s in set(self.question_stems) if s in stems) / len(set(self.question_stems))
+
+    def pick_items(self, items: Sequence[str], limit: int = MAX_ITEMS_PER_FIELD) -> list[str]:
+        """The items that share most with the question, in their original order."""
+        ranked = sorted(range(len(items)), key=lambda i: (-self.relevance(items[i]), i))[:limit]
+        return [clip(items[i], ITEM_LIMIT) for i in sorted(ranked)]
+
+    def best_sentence(self, text: str, limit: int = 260) -> str:
+        candidates = sentences(text) or [text]
+        best = max(candidates, key=lambda s: (self.relevance(s), -candidates.index(s)))
+        return clip(best, limit)
+
+
+def item_name(chunk: Chunk) -> str:
+    """'actie 4 van prioriteit 2.4 (Versterken cybersecurity)' — how the answer refers to a chunk."""
+    titel = short_title(chunk.prioriteit_titel, 70)
+    if chunk.soort in ("actie", "doel"):
+        return f"{chunk.soort} {chunk.nummer} van prioriteit {chunk.prioriteit} (*{titel}*)"
+    if chunk.soort == "opgave":
+        return f"de maatschappelijke opgave van prioriteit {chunk.prioriteit} (*{titel}*)"
+    if chunk.soort == "resultaten":
+        return f"de behaalde resultaten van prioriteit {chunk.prioriteit} (*{titel}*)"
+    if chunk.soort == "programmalijn":
+        return f"programmalijn {chunk.programmalijn} (*{chunk.programmalijn_titel}*)"
+    return f"*{chunk.titel}* ({chunk.document_title})"
+
+
+def _list(value) -> list[str]:
+    return [v for v in (value if isinstance(value, list) else [value] if value else []) if v]
+
+
+def join_names(names: Sequence[str]) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
+
+
+# -- per-item blocks ---------------------------------------------------------------------------
+def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool = True) -> str:
+    """A condensed bullet for one chunk, with the fields the question asks about."""
+    ref = composer.cite(chunk)
+    name = item_name(chunk)
+    head = f"- **{name[0].upper()}{name[1:]}**: " if heading else "- "
+    f = chunk.fields
+    if chunk.soort == "actie":
+        lines = [head + clip(str(f.get("beschrijving", chunk.text)), ITEM_LIMIT) + f" {ref}"]
+        wants_2023 = "resultaat_2023" in intent.aspects or not intent.aspects & {"resultaat_2025", "uitvoerders"}
+        wants_2025 = "resultaat_2025" in intent.aspects or not intent.aspects & {"resultaat_2023", "uitvoerders"}
+        for key, label, wanted in (("resultaat_2023", "t/m 2023", wants_2023), ("resultaat_2025", "t/m 2025", wants_2025)):
+            items = _list(f.get(key))
+            if wanted and items:
+                lines.append(f"  - Resultaat {label}: " + "; ".join(composer.pick_items(items)))
+        if _list(f.get("uitvoerders")):
+            lines.append(f"  - Uitvoerder: {join_names(_list(f.get('uitvoerders')))}")
+        return "\n".join(lines)
+    if chunk.soort == "doel":
+        lines = [head + clip(str(f.get("tekst", chunk.text)), ITEM_LIMIT + 60) + f" {ref}"]
+        indicatoren = _list(f.get("indicatoren"))
+        if indicatoren:
+            limit = 4 if "indicatoren" in intent.aspects else MAX_ITEMS_PER_FIELD
+            lines.append("  - Beoogde indicatoren: " + "; ".join(composer.pick_items(indicatoren, limit)))
+        return "\n".join(lines)
+    if chunk.soort == "resultaten":
+        items = _list(f.get("items"))
+        return head + "; ".join(composer.pick_items(items, 3)) + f" {ref}"
+    return head + composer.best_sentence(chunk.text, 320) + f" {ref}"
+
+
+def list_line(composer: Composer, chunk: Chunk, with_priority: bool) -> str:
+    """One line per item in list answers ("Welke acties vallen onder 2.4?")."""
+    ref = composer.cite(chunk)
+    text = str(chunk.fields.get("beschrijving") or chunk.fields.get("tekst") or chunk.text)
+    where = f" ({chunk.prioriteit})" if with_priority else ""
+    uitvoerders = _list(chunk.fields.get("uitvoerders"))
+    who = f" — {join_names(uitvoerders)}" if uitvoerders and chunk.soort == "actie" else ""
+    return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, LIST_LINE_LIMIT)}{who} {ref}"
+
+
+# -- whole answers -----------------------------------------------------------------------------
+def finish(composer: Composer, body: list[str]) -> str:
+    return "\n\n".join([*(b for b in body if b), composer.sources_block()])
+
+
+def answer_items(composer: Composer, intent: Intent, chunks: Sequence[Chunk]) -> str:
+    """A search or look-up answer about one or a few items."""
+    top = chunks[0]
+    lead = lead_sentence(composer, intent, top)
+    blocks = [item_block(composer, c, intent) for c in chunks]
+    return finish(composer, [lead, "\n".join(blocks)])
+
+
+def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
+    ref = composer.cite(top)
+    name = item_name(top)
+    f = top.fields
+    uitvoerders = _list(f.get("uitvoerders"))
+    if "uitvoerders" in intent.aspects and top.soort == "actie" and uitvoerders:
+        return f"{name[0].upper()}{name[1:]} wordt uitgevoerd door {join_names(uitvoerders)} {ref}."
+    for key, label in (("resultaat_2025", "t/m 2025"), ("resultaat_2023", "t/m 2023")):
+        items = _list(f.get(key))
+        if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
+            return f"Het beoogde resultaat {label} van {name}: {'; '.join(composer.pick_items(items, 3))} {ref}."
+    if top.soort == "actie":
+        return f"Ja, de werkagenda heeft hiervoor {name}: {composer.best_sentence(str(f.get('beschrijving')), 220)} {ref}"
+    if top.soort == "doel":
+        return f"De werkagenda stelt hierover {name}: {composer.best_sentence(str(f.get('tekst')), 220)} {ref}"
+    if top.soort == "sectie":
+        return f"Volgens {name}: {composer.best_sentence(top.text, 260)} {ref}"
+    return f"Volgens {name}: {composer.best_sentence(top.text, 260)} {ref}"
+
+
+def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_priority: bool) -> str:
+    lines = [list_line(composer, c, with_priority) for c in chunks]
+    return finish(composer, [lead, "\n".join(lines)])
+
+
+def refusal_text(reason: str = "") -> str:
+    return (
+        (reason + " " if reason else "")
+        + "Dat staat niet in de werkagenda. Ik beantwoord alleen vragen over de Werkagenda Waardengedreven "
+        "Digitaliseren: de vijf programmalijnen en vijftien prioriteiten, hun doelen en acties, wie ze "
+        "uitvoert en welke resultaten er t/m 2023 en t/m 2025 worden verwacht. Probeer bijvoorbeeld: "
+        "*Komt er een digitale identiteitswallet?* of *Welke acties vallen onder 2.4?*"
+    )

@@ -1,0 +1,250 @@
+"""The library API: `Assistant.open(settings).ask(question, history, filters) -> Answer`.
+
+Routes a question to a structured look-up (codes, organisations, follow-ups) or to hybrid search
+with a scope decision, then composes the extractive answer; an LLM, when configured, rewrites it
+from the same numbered sources (assistant.llm).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from assistant import compose
+from assistant.compose import Composer
+from assistant.errors import UserInputError
+from assistant.index_access import open_index
+from assistant.intent import Intent, analyse
+from assistant.models import Answer, Filters, Turn
+from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
+from assistant.scope import ScopeParams, ScopeSignals, coverage, in_scope
+from assistant.settings import Settings
+from assistant.text import content_stems
+from index.embeddings import load_embedding, parse_embedder
+from index.store import ChunkCollection
+from ingest.chunking import short_title
+from ingest.models import Chunk
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+MAX_QUESTION_CHARS = 2000
+SEARCH_DEPTH = 10
+RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
+MAX_SEARCH_ITEMS = 3
+
+
+class Calibration(BaseModel):
+    fusion: FusionParams = FusionParams()
+    scope: ScopeParams = ScopeParams()
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
+        return cls.model_validate(json.loads(path.read_text())) if path.is_file() else cls()
+
+
+def clean_question(raw: str) -> tuple[str, str]:
+    """Strip control characters and bound the length; returns (question, notice)."""
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in str(raw))
+    text = " ".join(text.split())
+    notice = ""
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
+        notice = f"Je vraag was erg lang; alleen de eerste {MAX_QUESTION_CHARS} tekens zijn gebruikt."
+    return text, notice
+
+
+class Assistant:
+    def __init__(self, settings: Settings, collection: ChunkCollection, embedding, calibration: Calibration):
+        self.settings = settings
+        self.collection = collection
+        self.chunks: list[Chunk] = collection.chunks()
+        self.by_id = {c.id: c for c in self.chunks}
+        self.calibration = calibration
+        self.retriever = HybridRetriever(self.chunks, collection, embedding, calibration.fusion)
+        self.vocabulary = set(self.retriever.lexical.tokenizer.get_vocab_dict())
+        self.agenda_doc = next((c.document for c in self.chunks if c.soort == "actie"), "")
+        self.llm = None
+        if settings.llm:
+            from assistant.llm import LLMBackend
+
+            self.llm = LLMBackend.from_settings(settings)
+
+    @classmethod
+    def open(
+        cls, settings: Settings | None = None, progress: bool = True, notify: Callable[[str], None] = print,
+        calibration: Calibration | None = None,
+    ) -> Assistant:
+        settings = settings or Settings()
+        collection = open_index(settings, progress=progress, notify=notify)
+        embedding = load_embedding(parse_embedder(settings.embedder))
+        embedding.get_query_embedding("opwarmen")  # load weights now, not on the first question
+        return cls(settings, collection, embedding, calibration or Calibration.load())
+
+    # -- public API --------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:
+        """Answer one question; raises UserInputError (Dutch message) on empty input or bad filters."""
+        final: Answer | None = None
+        for _, final in self.ask_stream(question, history, filters):
+            pass
+        assert final is not None
+        return final
+
+    def ask_stream(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Iterator[tuple[str, Answer | None]]:
+        """Yield (text so far, None) while the answer grows, then (final text, Answer).
+
+        With an LLM the tokens stream from the server; without one the extractive answer is
+        revealed line by line, so the UI behaves the same either way.
+        """
+        started = time.perf_counter()
+        text, notice = clean_question(question)
+        if not text:
+            raise UserInputError("Stel een vraag over de werkagenda; de vraag is leeg.")
+        self.validate_filters(filters)
+        answer = self.answer_extractively(text, list(history), filters)
+        answer.question, answer.notice = text, notice
+        final = answer
+        if self.llm is not None and answer.in_scope and answer.citations:
+            for partial, done in self.llm.stream(answer):
+                if done is None:
+                    yield partial, None
+                else:
+                    final = done
+        else:
+            lines = answer.answer.split("\n")
+            for i in range(1, len(lines)):
+                yield "\n".join(lines[:i]), None
+        final.timings_ms["total"] = round((time.perf_counter() - started) * 1000, 2)
+        yield final.answer, final
+
+    def validate_filters(self, filters: Filters | None) -> None:
+        if filters is None:
+            return
+        values = {
+            "document": {c.document for c in self.chunks},
+            "programmalijn": {c.programmalijn for c in self.chunks if c.programmalijn},
+            "prioriteit": {c.prioriteit for c in self.chunks if c.prioriteit},
+            "soort": {c.soort for c in self.chunks},
+        }
+        for key, allowed in values.items():
+            value = getattr(filters, key)
+            if value and value not in allowed:
+                options = ", ".join(sorted(str(v) for v in allowed))
+                raise UserInputError(f"Onbekende waarde voor filter {key}: '{value}'. Kies uit: {options}.")
+        if filters.uitvoerder and not self.retriever.allowed(Filters(uitvoerder=filters.uitvoerder)).any():
+            raise UserInputError(f"Geen enkele actie heeft '{filters.uitvoerder}' als uitvoerder.")
+
+    def uitvoerders(self) -> list[str]:
+        """All organisations named as uitvoerder, most frequent first (for the UI's filter)."""
+        from collections import Counter
+
+        counts = Counter(u for c in self.chunks for u in c.uitvoerders)
+        return [u for u, _ in counts.most_common()]
+
+    # -- routing -----------------------------------------------------------------------------
+    def answer_extractively(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
+        intent = analyse(question, has_history=bool(history))
+        composer = Composer(question_stems=content_stems(question))
+        search_query = question
+        if intent.follow_up and history:
+            search_query = f"{history[-1].question} {question}"
+        search = self.retriever.search(search_query, filters, SEARCH_DEPTH)
+        composer.scores = {h.chunk.id: h.score for h in search.hits}
+
+        routed = (
+            self.route_follow_up(intent, history, composer)
+            or self.route_code(intent, composer, filters)
+            or self.route_organisation(intent, composer, filters, search)
+        )
+        if routed is None:
+            routed = self.route_search(intent, composer, search, filters)
+        route, text, in_scope_ = routed
+        citations = composer.citation_models()
+        retrieved = [c.id for c in citations] + [h.chunk.id for h in search.hits if h.chunk.id not in {c.id for c in citations}]
+        return Answer(
+            question=question, answer=text, in_scope=in_scope_, route=route, citations=citations,
+            retrieved=retrieved if in_scope_ else [h.chunk.id for h in search.hits], timings_ms=search.timings_ms,
+        )
+
+    def route_follow_up(self, intent: Intent, history: list[Turn], composer: Composer):
+        if not (intent.follow_up and history):
+            return None
+        focus = [self.by_id[i] for i in history[-1].citation_ids if i in self.by_id][:1]
+        if not focus:
+            return None
+        return "vervolg", compose.answer_items(composer, intent, focus), True
+
+    def route_code(self, intent: Intent, composer: Composer, filters: Filters | None):
+        """Questions that name a priority code: go straight to those items."""
+        if not intent.prioriteit:
+            return None
+        prio = intent.prioriteit
+        in_prio = [c for c in self.chunks if c.prioriteit == prio and c.document == self.agenda_doc]
+        if not in_prio:
+            return None
+        titel = short_title(in_prio[0].prioriteit_titel, 90)
+        if intent.item:
+            kind, nummer = intent.item
+            target = self.by_id.get(f"{self.agenda_doc}:{prio}:{kind}:{nummer}")
+            if target is None:
+                siblings = [c for c in in_prio if c.soort == kind]
+                lead = (
+                    f"Prioriteit {prio} (*{titel}*) heeft geen {kind} {nummer}; "
+                    f"er {'is' if len(siblings) == 1 else 'zijn'} {len(siblings)} {'acties' if kind == 'actie' else 'doelen'}:"
+                )
+                return "opzoeken", compose.answer_list(composer, lead, siblings, False), True
+            return "opzoeken", compose.answer_items(composer, intent, [target]), True
+        for kind, plural in (("actie", "acties"), ("doel", "doelen")):
+            if plural in intent.aspects and (intent.wants_list or not intent.topic_stems):
+                items = [c for c in in_prio if c.soort == kind]
+                lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
+                return "opzoeken", compose.answer_list(composer, lead, items, False), True
+        if intent.topic_stems:  # a topic within the priority: search inside it
+            return None
+        wanted = "resultaten" if "behaalde" in intent.aspects else "opgave"
+        first = next((c for c in in_prio if c.soort == wanted), in_prio[0])
+        doelen = [c for c in in_prio if c.soort == "doel"]
+        lead = compose.lead_sentence(composer, intent, first)
+        lines = [compose.list_line(composer, c, False) for c in doelen]
+        return "opzoeken", compose.finish(composer, [lead, f"De doelen van prioriteit {prio}:", "\n".join(lines)]), True
+
+    def route_organisation(self, intent: Intent, composer: Composer, filters: Filters | None, search: SearchResult):
+        """'Welke acties voert BZ uit?': every action whose uitvoerder names the organisation."""
+        if not intent.organisations or intent.prioriteit:
+            return None
+        org = intent.organisations[0]
+        actions = [c for c in self.chunks if c.soort == "actie" and names_organisation(c, org)]
+        if not actions:
+            return None
+        if intent.topic_stems:  # "Wat doet BZK aan cybersecurity?": search within that organisation's actions
+            allowed = {c.id for c in actions}
+            hits = [h.chunk for h in search.hits if h.chunk.id in allowed]
+            if not hits:
+                hits = [h.chunk for h in self.retriever.search(intent.question, Filters(uitvoerder=org.code), 5).hits]
+            if hits:
+                return "organisatie", compose.answer_items(composer, intent, hits[:MAX_SEARCH_ITEMS]), True
+            return None
+        lead = f"{org.code} ({org.name}) is uitvoerder bij {len(actions)} {'actie' if len(actions) == 1 else 'acties'} in de werkagenda:"
+        return "organisatie", compose.answer_list(composer, lead, actions, True), True
+
+    def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
+        signals = self.scope_signals(intent, search)
+        if not search.hits or not in_scope(signals, self.calibration.scope):
+            return "buiten_scope", compose.refusal_text(), False
+        top = search.hits[0]
+        chosen = [top.chunk] + [
+            h.chunk for h in search.hits[1:] if h.score >= RELATED_RATIO * top.score
+        ][: MAX_SEARCH_ITEMS - 1]
+        return "zoeken", compose.answer_items(composer, intent, chosen), True
+
+    def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:
+        stems = content_stems(intent.question)
+        return ScopeSignals(
+            dense_top=search.dense_top, lexical_top=search.lexical_top, coverage=coverage(stems, self.vocabulary)
+        )
+

@@ -1,0 +1,42 @@
+"""Open the active index for reading, building it first when there is none yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.settings import Settings
+from index.build import IngestReport, run_ingest
+from index.embeddings import parse_embedder
+from index.manifest import check_embedder
+from index.store import ChunkCollection, IndexStore, IndexUnavailableError
+
+
+def ingest(settings: Settings, paths=(), rebuild: bool = False, progress: bool = True) -> IngestReport:
+    return run_ingest(
+        data_dir=settings.data_dir,
+        corpus_dir=settings.corpus_dir,
+        embedder=settings.embedder,
+        server=settings.chroma_server(),
+        paths=paths,
+        rebuild=rebuild,
+        progress=progress,
+    )
+
+
+def open_index(
+    settings: Settings, build_if_missing: bool = True, progress: bool = True,
+    notify: Callable[[str], None] = print,
+) -> ChunkCollection:
+    """The active build; raises IndexUnavailableError or EmbedderMismatchError with Dutch advice."""
+    store = IndexStore.open(settings.data_dir, settings.chroma_server())
+    active = store.active()
+    if active is None:
+        if not build_if_missing:
+            raise IndexUnavailableError("Er is nog geen index. Bouw hem met `werkagenda ingest`.")
+        notify("Nog geen index gevonden; de index wordt nu eenmalig opgebouwd …")
+        ingest(settings, progress=progress)
+        active = store.active()
+        if active is None:  # pragma: no cover - ingest always activates a build
+            raise IndexUnavailableError("Het opbouwen van de index is mislukt.")
+    check_embedder(active.manifest, parse_embedder(settings.embedder).key)
+    return active

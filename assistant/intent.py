@@ -1,0 +1,102 @@
+"""What a question asks for, read from its words: codes, the aspect wanted, organisations, follow-up.
+
+Pure functions; the rules follow the agenda's own vocabulary (prioriteit, actie, doel, uitvoerder,
+t/m 2023, t/m 2025), not phrases of particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.organisations import Organisation, find_in_question
+from assistant.text import content_stems, fold, tokens
+
+PRIORITY_CODES = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3", "5.1")
+
+CODE_RE = re.compile(r"(?<![\d.])([1-5])[.,]([1-4])(?:[ab])?(?![\d])")
+ITEM_RE = re.compile(r"\b(actie|acties|doel|doelen)\s*(?:nummer|nr\.?|#)?\s*(\d{1,2})\b")
+PROGRAMMALIJN_RE = re.compile(r"\b(?:programmalijn|lijn|spoor)\s*([1-5])\b")
+
+# Aspect words, matched on folded tokens. Each maps to the chunk field(s) that answer it.
+ASPECT_WORDS: dict[str, tuple[str, ...]] = {
+    "uitvoerders": ("wie", "uitvoerder", "uitvoerders", "trekker", "trekkers", "uitgevoerd", "verantwoordelijk",
+                    "betrokken", "ministerie", "ministeries", "organisatie", "organisaties", "uitvoert", "voert"),
+    "resultaat_2023": ("2023", "korte"),
+    "resultaat_2025": ("2025", "lange", "langere"),
+    "wanneer": ("wanneer", "deadline", "klaar", "af", "gereed", "termijn", "resultaat", "resultaten", "opleveren", "bereikt"),
+    "indicatoren": ("indicator", "indicatoren", "meten", "gemeten", "streefwaarde", "streefwaarden", "meetbaar"),
+    "doelen": ("doel", "doelen", "doelstelling", "doelstellingen", "ambitie", "ambities"),
+    "acties": ("actie", "acties", "maatregel", "maatregelen", "activiteit", "activiteiten"),
+    "behaalde": ("behaald", "behaalde", "bereikt", "gerealiseerd", "gedaan"),
+    "opgave": ("opgave", "probleem", "problemen", "waarom", "uitdaging", "aanleiding"),
+}
+
+# A short question that leans on the previous one ("En wie voert dat uit?").
+ANAPHORA = {"dat", "dit", "die", "deze", "daarvan", "daarbij", "daaraan", "ervan", "hiervan", "hij", "ze", "zij", "het", "daar", "hem"}
+
+
+@dataclass
+class Intent:
+    question: str
+    prioriteit: str | None = None
+    programmalijn: int | None = None
+    item: tuple[str, int] | None = None  # ("actie", 3)
+    aspects: set[str] = field(default_factory=set)
+    organisations: list[Organisation] = field(default_factory=list)
+    follow_up: bool = False
+    wants_list: bool = False  # "welke acties ..." / "alle acties"
+    topic_stems: list[str] = field(default_factory=list)  # what the question is about, minus the above
+
+
+def _aspects(words: list[str]) -> set[str]:
+    found = {aspect for aspect, keys in ASPECT_WORDS.items() if any(w in keys for w in words)}
+    if "wanneer" in found and not found & {"resultaat_2023", "resultaat_2025"}:
+        found |= {"resultaat_2023", "resultaat_2025"}
+    return found
+
+
+def analyse(question: str, has_history: bool = False) -> Intent:
+    folded = fold(question)
+    words = tokens(question)
+    intent = Intent(question=question)
+
+    code = CODE_RE.search(folded)
+    if code and f"{code.group(1)}.{code.group(2)}" in PRIORITY_CODES:
+        intent.prioriteit = f"{code.group(1)}.{code.group(2)}"
+    lijn = PROGRAMMALIJN_RE.search(folded)
+    if lijn:
+        intent.programmalijn = int(lijn.group(1))
+    item = ITEM_RE.search(folded)
+    if item:
+        kind = "actie" if item.group(1).startswith("actie") else "doel"
+        intent.item = (kind, int(item.group(2)))
+
+    intent.aspects = _aspects(words)
+    intent.organisations = find_in_question(question)
+    intent.wants_list = bool(re.search(r"\b(welke|alle|overzicht|lijst)\b", folded)) and bool(
+        intent.aspects & {"acties", "doelen"}
+    )
+    org_words = {w for org in intent.organisations for w in tokens(f"{org.code} {org.name} {' '.join(org.aliases)}")}
+    aspect_words = {w for keys in ASPECT_WORDS.values() for w in keys}
+    intent.topic_stems = [
+        s for s, w in zip(content_stems(question), _content_words(question))
+        if w not in org_words and w not in aspect_words and not re.fullmatch(r"\d+", w)
+        and w not in {"prioriteit", "prioriteiten", "programmalijn", "nummer", "uit", "bij", "aan", "mee"}
+    ]
+    intent.follow_up = has_history and _looks_like_follow_up(words, intent)
+    return intent
+
+
+def _content_words(question: str) -> list[str]:
+    from assistant.text import QUESTION_WORDS, STOPWORDS
+
+    return [w for w in tokens(question) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
+def _looks_like_follow_up(words: list[str], intent: Intent) -> bool:
+    """Leans on the previous turn: refers back, names no code of its own, and brings (almost) no topic."""
+    if intent.prioriteit or intent.item:
+        return False
+    refers_back = bool(ANAPHORA & set(words)) or (words[:1] == ["en"])
+    return refers_back and len(intent.topic_stems) <= 1

