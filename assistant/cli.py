@@ -94,6 +94,8 @@ COMMANDS = {"ingest": cmd_ingest, "stats": cmd_stats}
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
+    for noisy in ("bm25s", "chromadb", "httpx", "llama_index"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from(args)

@@ -19,6 +19,8 @@ def add_answer_commands(sub: argparse._SubParsersAction) -> None:
     ask.add_argument("--filter", action="append", default=[], metavar="SLEUTEL=WAARDE",
                      help="document, programmalijn, prioriteit, soort of uitvoerder; herhaalbaar")
     ask.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
+    add_eval_parser(sub)
+    add_chat_parsers(sub)
 
 
 def parse_filters(pairs: list[str]) -> Filters | None:
@@ -70,3 +72,75 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 ANSWER_COMMANDS = {"ask": cmd_ask}
+
+
+def add_eval_parser(sub: argparse._SubParsersAction) -> None:
+    from evals.runner import CONFIG_NAMES
+
+    ev = sub.add_parser("eval", help="meet de kwaliteit op een vragenbestand (JSONL)")
+    ev.add_argument("questions", type=Path, metavar="VRAGEN.jsonl", help="één JSON-object per regel (zie DESIGN.md)")
+    ev.add_argument("--json", action="store_true", help="resultaten als JSON op stdout")
+    ev.add_argument("--report", type=Path, metavar="MAP", help="schrijf report.md, report.html en grafieken in deze map")
+    ev.add_argument("--config", nargs="+", default=["full"], choices=CONFIG_NAMES, metavar="NAAM",
+                    help=f"configuraties om te vergelijken: {', '.join(CONFIG_NAMES)} (standaard: full)")
+    ev.add_argument("--min-hit5", type=float, metavar="X", help="ondergrens voor hit@5 (eerste configuratie); anders exitcode 1")
+    ev.add_argument("--min-scope", type=float, metavar="X", help="ondergrens voor de scope-nauwkeurigheid; anders exitcode 1")
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.questions import load_questions
+    from evals.runner import run_eval, text_summary
+
+    question_set = load_questions(args.questions)
+    run = run_eval(settings, question_set, configs=args.config, progress=True)
+    if args.json:
+        print(json.dumps(run.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(text_summary(run))
+    for warning in run.warnings:
+        print(f"Let op: {warning}", file=sys.stderr)
+    if args.report:
+        from evals.report import write_report
+
+        paths = write_report(run, args.report)
+        print(f"Rapport geschreven: {paths['html']} en {paths['markdown']}", file=sys.stderr)
+    failures = run.check_floors(args.min_hit5, args.min_scope)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
+
+
+ANSWER_COMMANDS["eval"] = cmd_eval
+
+
+def add_chat_parsers(sub: argparse._SubParsersAction) -> None:
+    chat = sub.add_parser("chat", help="start de chat-app in de browser (Gradio)")
+    chat.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1; 0.0.0.0 = netwerk)")
+    chat.add_argument("--port", type=int, default=7860, help="poort (standaard 7860)")
+    chat.add_argument("--concurrency", type=int, default=4, help="hoeveel vragen tegelijk beantwoord worden (standaard 4)")
+    chat.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
+    export = sub.add_parser("feedback-export", help="schrijf de feedback uit de chat als eval-vragenset (JSONL)")
+    export.add_argument("out", type=Path, help="uitvoerbestand, bijv. evals/feedback.jsonl")
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.app import launch
+
+    if args.llm:
+        settings = settings.model_copy(update={"llm": args.llm})
+    launch(settings, host=args.host, port=args.port, concurrency=args.concurrency)
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.feedback import FeedbackStore
+
+    store = FeedbackStore.in_data_dir(settings.data_dir)
+    count = store.export_eval(args.out)
+    review = sum(1 for line in args.out.read_text(encoding="utf-8").splitlines() if '"review": true' in line)
+    print(f"{count} vragen geschreven naar {args.out} ({review} om na te kijken, uit {store.path}).")
+    return 0
+
+
+ANSWER_COMMANDS["chat"] = cmd_chat
+ANSWER_COMMANDS["feedback-export"] = cmd_feedback_export

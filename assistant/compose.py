@@ -152,7 +152,7 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
         if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
             return f"Het beoogde resultaat {label} van {name}: {'; '.join(composer.pick_items(items, 3))} {ref}."
     if top.soort == "actie":
-        return f"Ja, de werkagenda heeft hiervoor {name}: {composer.best_sentence(str(f.get('beschrijving')), 220)} {ref}"
+        return f"De werkagenda noemt hiervoor {name}: {composer.best_sentence(str(f.get('beschrijving')), 220)} {ref}"
     if top.soort == "doel":
         return f"De werkagenda stelt hierover {name}: {composer.best_sentence(str(f.get('tekst')), 220)} {ref}"
     if top.soort == "sectie":

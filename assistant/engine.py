@@ -174,7 +174,11 @@ class Assistant:
     def route_follow_up(self, intent: Intent, history: list[Turn], composer: Composer):
         if not (intent.follow_up and history):
             return None
-        focus = [self.by_id[i] for i in history[-1].citation_ids if i in self.by_id][:1]
+        cited = [self.by_id[i] for i in history[-1].citation_ids if i in self.by_id]
+        # Who carries it out and what it delivers are fields of actions: prefer the first cited action.
+        wants_action_field = intent.aspects & {"uitvoerders", "resultaat_2023", "resultaat_2025"}
+        actions = [c for c in cited if c.soort == "actie"]
+        focus = (actions if wants_action_field and actions else cited)[:1]
         if not focus:
             return None
         return "vervolg", compose.answer_items(composer, intent, focus), True
@@ -200,7 +204,7 @@ class Assistant:
                 return "opzoeken", compose.answer_list(composer, lead, siblings, False), True
             return "opzoeken", compose.answer_items(composer, intent, [target]), True
         for kind, plural in (("actie", "acties"), ("doel", "doelen")):
-            if plural in intent.aspects and (intent.wants_list or not intent.topic_stems):
+            if plural in intent.aspects and not intent.topic_stems:
                 items = [c for c in in_prio if c.soort == kind]
                 lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
                 return "opzoeken", compose.answer_list(composer, lead, items, False), True

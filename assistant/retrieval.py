@@ -23,11 +23,18 @@ from index.store import ChunkCollection
 from ingest.models import Chunk
 
 
+QUERY_CACHE_SIZE = 2048
+_QUERY_CACHE: dict[tuple[int, str], list[float]] = {}  # shared by retrievers over the same model
+
+
 class FusionParams(BaseModel):
     method: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
     dense_weight: float = 0.7
     rrf_k: int = 60
     dense_candidates: int = 40
+    # Long free-text sections (article, front matter, programme-line intros) touch many topics and
+    # so match many questions loosely; users mostly need the specific goal or action.
+    section_weight: float = 1.0
 
 
 @dataclass
@@ -55,6 +62,7 @@ class HybridRetriever:
         self.embedding = embedding
         self.lexical = LexicalIndex(self.chunks)
         self.params = params
+        self.is_section = np.array([c.soort in ("sectie", "programmalijn") for c in self.chunks], dtype=bool)
 
     # -- filters -----------------------------------------------------------------------------
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
@@ -89,7 +97,15 @@ class HybridRetriever:
 
     # -- search ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> list[float]:
-        return self.embedding.get_query_embedding(query)
+        # Repeated questions (example buttons, eval configurations, follow-ups) skip the model.
+        key = (id(self.embedding), query)
+        vector = _QUERY_CACHE.get(key)
+        if vector is None:
+            vector = self.embedding.get_query_embedding(query)
+            if len(_QUERY_CACHE) >= QUERY_CACHE_SIZE:
+                _QUERY_CACHE.pop(next(iter(_QUERY_CACHE)))
+            _QUERY_CACHE[key] = vector
+        return vector
 
     def search(self, query: str, filters: Filters | None = None, top_k: int = 10) -> SearchResult:
         timings: dict[str, float] = {}
@@ -114,6 +130,7 @@ class HybridRetriever:
             lexical = np.where(mask, lexical, 0.0)
         timings["bm25"] = _ms(t2)
         fused = self.fuse(dense, in_dense, lexical)
+        fused = np.where(self.is_section, fused * self.params.section_weight, fused)
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i]) and fused[i] > 0]

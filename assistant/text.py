@@ -15,7 +15,8 @@ QUESTION_WORDS = frozenset(
     """wat wie waar wanneer welke welk hoe waarom komt komen gaat gaan doet doen wordt worden is zijn
     er een de het van voor over met kan kunnen mag moet willen wil zal zullen ik je jij u we wij
     mijn onze ons hun nog ook al dan dus eigenlijk precies graag vertel uitleg leg zeg noem geef
-    werkagenda agenda kabinet overheid regering plan plannen staat staan iets meer""".split()
+    werkagenda agenda kabinet regering plan plannen staat staan iets meer vallen valt horen hoort
+    bevat bevatten noemt noemen genoemd beschreven omschreven onder""".split()
 )
 STOPWORDS = frozenset(STOPWORDS_DUTCH) | {"en", "of", "t/m"}
 

@@ -61,6 +61,9 @@ class Prioriteit(BaseModel):
     opgave_items: list[Item] = Field(default_factory=list)
     opgave_notes: list[str] = Field(default_factory=list)
     behaalde_resultaten: list[Item] = Field(default_factory=list)
+    # Notes and remarks about the priority as a whole, outside the opgave and the tables
+    # (e.g. 2.4's note on the NLCS, 4.1's "Extra opmerkingen op deze pagina").
+    notes: list[str] = Field(default_factory=list)
     doelen: list[Doel] = Field(default_factory=list)
     acties: list[Actie] = Field(default_factory=list)
 

@@ -1,0 +1,118 @@
+"""Tune fusion and the scope decision on the dev set; write assistant/calibration.json.
+
+    python -m evals.tune [evals/dev.jsonl] [--write]
+
+1. Fusion: grid over method (convex, rrf) × dense weight (× rrf k), scored by hit@5 then MRR on the
+   in-scope dev questions (the scope decision does not change the ranking, so it is left out here).
+2. Scope: with the chosen fusion, the three signals of every question that reaches the search route
+   are collected once; thresholds are grid-searched to refuse as many out-of-scope questions as
+   possible while wrongly refusing at most MAX_FALSE_REFUSAL of the in-scope ones; ties go to the
+   setting with the widest margin (the middle of the equally good range).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from assistant.engine import CALIBRATION_FILE, Assistant, Calibration
+from assistant.intent import analyse
+from assistant.retrieval import FusionParams
+from assistant.scope import ScopeParams, ScopeSignals, in_scope
+from assistant.settings import Settings
+from evals.questions import Question, load_questions
+from evals.runner import ask_with_history, run_system
+
+MAX_FALSE_REFUSAL = 0.03
+
+
+def fusion_grid() -> list[FusionParams]:
+    grid = [FusionParams(method="dense"), FusionParams(method="bm25")]
+    for section_weight in (1.0, 0.9, 0.8, 0.7):
+        grid += [FusionParams(method="convex", dense_weight=float(w), section_weight=section_weight)
+                 for w in np.round(np.arange(0.3, 0.91, 0.1), 2)]
+        grid += [FusionParams(method="rrf", dense_weight=w, rrf_k=k, section_weight=section_weight)
+                 for w in (0.4, 0.5, 0.6, 0.7) for k in (10, 60)]
+    return grid
+
+
+def tune_fusion(base: Assistant, questions: list[Question]) -> tuple[FusionParams, list[dict]]:
+    in_scope_qs = [q for q in questions if not q.out_of_scope]
+    rows = []
+    for params in fusion_grid():
+        system = Assistant(base.settings, base.collection, base.retriever.embedding, Calibration(fusion=params, scope=ScopeParams(dense_min=0, dense_high=0, coverage_min=0)))
+        metrics = run_system("tune", system, in_scope_qs).metrics
+        rows.append({"params": params.model_dump(), "hit@5": metrics["hit@5"], "mrr": metrics["mrr"], "hit@1": metrics["hit@1"]})
+        print(f"{params.method:6} w={params.dense_weight:.2f} k={params.rrf_k:3} s={params.section_weight:.1f} hit@1={metrics['hit@1']:.3f} "
+              f"hit@5={metrics['hit@5']:.3f} mrr={metrics['mrr']:.3f}", file=sys.stderr)
+    best = max(rows, key=lambda r: (r["hit@5"], r["mrr"]))
+    return FusionParams(**best["params"]), rows
+
+
+def search_signals(system: Assistant, questions: list[Question]) -> list[tuple[Question, ScopeSignals]]:
+    """Signals of the questions whose answer goes through the scope decision (the search route)."""
+    out = []
+    for q in questions:
+        answer = ask_with_history(system, q)
+        if answer.route not in ("zoeken", "buiten_scope"):
+            continue  # look-ups by code, organisation or follow-up are in scope by construction
+        intent = analyse(q.question)
+        out.append((q, system.scope_signals(intent, system.retriever.search(q.question))))
+    return out
+
+
+def tune_scope(samples: list[tuple[Question, ScopeSignals]], total_in_scope: int) -> tuple[ScopeParams, dict]:
+    dense_values = sorted({round(s.dense_top, 3) for _, s in samples})
+    grid_dense = np.round(np.arange(0.74, 0.90, 0.005), 3)
+    grid_cov = (0.0, 0.25, 0.34, 0.4, 0.5, 0.6, 0.67, 0.75)
+    candidates = []
+    for d_min, d_high, cov in itertools.product(grid_dense, grid_dense, grid_cov):
+        if d_high < d_min:
+            continue
+        params = ScopeParams(dense_min=float(d_min), dense_high=float(d_high), coverage_min=cov)
+        false_refusals = sum(1 for q, s in samples if not q.out_of_scope and not in_scope(s, params))
+        oos = [(q, s) for q, s in samples if q.out_of_scope]
+        refused = sum(1 for q, s in oos if not in_scope(s, params))
+        if false_refusals <= MAX_FALSE_REFUSAL * total_in_scope:
+            candidates.append((refused, -false_refusals, params))
+    best_refused, best_fr = max((c[0], c[1]) for c in candidates)
+    ties = [c[2] for c in candidates if (c[0], c[1]) == (best_refused, best_fr)]
+    # The middle of the tied region leaves the most room on both sides.
+    chosen = ScopeParams(
+        dense_min=float(np.median([t.dense_min for t in ties])),
+        dense_high=float(np.median([t.dense_high for t in ties])),
+        coverage_min=float(np.median([t.coverage_min for t in ties])),
+    )
+    summary = {"oos_refused": best_refused, "false_refusals": -best_fr, "tied_settings": len(ties),
+               "samples": len(samples), "dense_values": len(dense_values)}
+    return chosen, summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Stem fusie en scope af op de dev-set.")
+    parser.add_argument("questions", nargs="?", default="evals/dev.jsonl", type=Path)
+    parser.add_argument("--write", action="store_true", help=f"schrijf {CALIBRATION_FILE}")
+    args = parser.parse_args(argv)
+    questions = load_questions(args.questions).questions
+    base = Assistant.open(Settings(), progress=True, notify=lambda m: print(m, file=sys.stderr))
+    fusion, rows = tune_fusion(base, questions)
+    print(f"Beste fusie: {fusion.model_dump()}", file=sys.stderr)
+    tuned = Assistant(base.settings, base.collection, base.retriever.embedding, Calibration(fusion=fusion))
+    samples = search_signals(tuned, questions)
+    scope, summary = tune_scope(samples, sum(1 for q in questions if not q.out_of_scope))
+    print(f"Scope: {scope.model_dump()} {summary}", file=sys.stderr)
+    calibration = Calibration(fusion=fusion, scope=scope)
+    print(json.dumps({"calibration": calibration.model_dump(), "fusion_grid": rows, "scope": summary}, indent=1))
+    if args.write:
+        CALIBRATION_FILE.write_text(calibration.model_dump_json(indent=2) + "\n")
+        print(f"Geschreven: {CALIBRATION_FILE}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
