@@ -451,6 +451,7 @@ def make_theme() -> gr.themes.Base:
         color_accent="#154273",
         color_accent_soft="#eef3f8",
         border_color_accent="#154273",
+        button_border_width="1px",
     )
 
 
@@ -488,6 +489,8 @@ footer { display: none !important; }
 .wa-voorbeelden h3 { font-size: 1.05rem; margin: 8px 0 0; }
 #gesprek a[href^="#bron-"] { font-weight: 700; text-decoration: none; color: var(--wa-blauw); }
 #gesprek a[href^="#bron-"]:hover, #gesprek a[href^="#bron-"]:focus { text-decoration: underline; }
+#agenda-tabel table, #agenda-tabel th, #agenda-tabel td, #agenda-tabel span { font-family: var(--font) !important; }
+#agenda-tabel td { vertical-align: top; font-size: 0.95rem; }
 *:focus-visible { outline: 3px solid #e17000 !important; outline-offset: 2px; }
 """
 
@@ -656,7 +659,7 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                 frame0, _, _ = backend.explore()
                 table = gr.Dataframe(
                     value=frame0, label="Onderdelen van de werkagenda", interactive=False, wrap=True, max_height=640,
-                    column_widths=["8%", "14%", "9%", "5%", "28%", "13%", "13%", "10%"], elem_id="agenda-tabel",
+                    column_widths=["9%", "14%", "9%", "5%", "28%", "13%", "12%", "10%"], elem_id="agenda-tabel",
                     buttons=["fullscreen"],
                 )
 

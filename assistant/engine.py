@@ -22,7 +22,7 @@ from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.scope import ScopeParams, ScopeSignals, coverage, in_scope
+from assistant.scope import ScopeParams, ScopeSignals, coverage, in_scope, known_prefixes
 from assistant.settings import Settings
 from assistant.text import content_stems
 from index.embeddings import load_embedding, parse_embedder
@@ -66,6 +66,7 @@ class Assistant:
         self.calibration = calibration
         self.retriever = HybridRetriever(self.chunks, collection, embedding, calibration.fusion)
         self.vocabulary = set(self.retriever.lexical.tokenizer.get_vocab_dict())
+        self.prefixes = known_prefixes(self.vocabulary)
         self.agenda_doc = next((c.document for c in self.chunks if c.soort == "actie"), "")
         self.llm = None
         if settings.llm:
@@ -249,6 +250,7 @@ class Assistant:
     def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:
         stems = content_stems(intent.question)
         return ScopeSignals(
-            dense_top=search.dense_top, lexical_top=search.lexical_top, coverage=coverage(stems, self.vocabulary)
+            dense_top=search.dense_top, dense_gap=search.dense_gap, lexical_top=search.lexical_top,
+            coverage=coverage(stems, self.vocabulary, self.prefixes),
         )
 

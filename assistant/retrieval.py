@@ -49,6 +49,7 @@ class Scored:
 class SearchResult:
     hits: list[Scored]
     dense_top: float
+    dense_gap: float  # best cosine minus the mean of the 11th..30th: how much the best stands out
     lexical_top: float
     timings_ms: dict[str, float]
 
@@ -136,7 +137,10 @@ class HybridRetriever:
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i]) and fused[i] > 0]
         hits = [Scored(self.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
         timings["retrieval"] = _ms(t0)
-        return SearchResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)), timings)
+        ranked_dense = np.sort(dense[in_dense])[::-1]
+        tail = ranked_dense[10:30]
+        gap = float(ranked_dense[0] - tail.mean()) if len(tail) else 0.0  # too few candidates: no signal
+        return SearchResult(hits, float(dense.max(initial=0.0)), gap, float(lexical.max(initial=0.0)), timings)
 
     def fuse(self, dense: np.ndarray, in_dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         p = self.params

@@ -112,11 +112,12 @@ class _AgendaChunker:
             )
 
         out: list[Chunk] = []
-        if prio.maatschappelijke_opgave or prio.opgave_items:
+        if prio.maatschappelijke_opgave or prio.opgave_items or prio.notes:
+            # Notes about the priority as a whole (outside opgave and tables) travel with the opgave.
             text = join_blocks(
                 prio.maatschappelijke_opgave,
                 "\n".join(f"- {line}" for line in render_items(prio.opgave_items)),
-                notes_block(prio.opgave_notes),
+                notes_block(prio.opgave_notes + prio.notes),
             )
             out.append(make("opgave", None, "maatschappelijke opgave", text, {"tekst": text}))
         if prio.behaalde_resultaten:

@@ -19,7 +19,7 @@ from ingest.werkagenda_parser import parse_werkagenda
 
 MANIFEST_NAME = "manifest.yaml"
 # Bump when parsing or chunking changes, so that unchanged files are re-chunked anyway.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 
 class CorpusError(Exception):

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.models import Answer, Citation
 from evals import metrics as m
+from assistant.settings import Settings
 from evals.questions import QuestionFileError, load_questions, parse_questions
 
 A4 = "wwd-2022:2.4:actie:4"
@@ -281,3 +282,57 @@ def test_report_without_index(tmp_path):
     assert "&lt;EK&gt;" in page and "data:image/png;base64," in page and "<table>" in page
     for key in ("retrieval", "answers", "latency", "heatmap"):
         assert paths[key].stat().st_size > 1000
+
+
+# -- running with a fake system (no index) --------------------------------------------------------
+class FakeSystem:
+    """Answers from a table; records what history each question came with."""
+
+    def __init__(self):
+        self.by_id = {A4: None, D1: None}
+        self.calls: list[tuple[str, list]] = []
+
+    def ask(self, question, history=(), filters=None):
+        self.calls.append((question, list(history)))
+        if question == "boom":
+            raise RuntimeError("kapot")
+        if "EK" in question:
+            return _answer(question, False, [], [OTHER], "Dat staat niet in de werkagenda.")
+        return _answer(question, True, [A4], [A4, D1], "Actie 4 gaat over cyber [1].")
+
+
+def test_run_system_follow_up_errors_and_llm_judge():
+    from llama_index.core.llms import MockLLM
+
+    from evals.runner import LLMJudge, run_system
+
+    qs = parse_questions([
+        '{"id": "a", "question": "Wie voert het uit?", "history": ["Wat is actie 4?", "En doel 1?"], "expected": ["2.4/actie/4"]}',
+        '{"id": "b", "question": "Wie wint het EK?", "out_of_scope": true}',
+        '{"id": "c", "question": "boom", "expected": ["2.4"], "keywords": ["x"]}',
+    ]).questions
+    system = FakeSystem()
+    result = run_system("fake", system, qs, judge=LLMJudge(MockLLM(), "mock"))
+    asked = [(q, [t.question for t in h], [t.citation_ids for t in h]) for q, h in system.calls[1:]]  # [0] is the warm-up
+    assert asked[:3] == [
+        ("Wat is actie 4?", [], []),
+        ("En doel 1?", ["Wat is actie 4?"], [[A4]]),
+        ("Wie voert het uit?", ["Wat is actie 4?", "En doel 1?"], [[A4], [A4]]),
+    ]
+    a, b, c = result.per_question
+    assert a.follow_up and a.hit1 == 1.0 and a.faithfulness_llm == 1.0 and a.relevancy_llm == 1.0
+    assert b.scope_correct and b.faithfulness_llm is None  # refused questions are not judged
+    assert c.error == "Er ging iets onverwachts mis (RuntimeError). Probeer het opnieuw; zet WERKAGENDA_DEBUG=1 voor details."
+    assert c.hit5 == 0.0 and c.keyword_recall == 0.0 and c.wrong
+    assert result.metrics["faithfulness_llm"] == 1.0 and result.metrics["hit@5"] == 0.5
+
+
+def test_llm_judge_only_with_llm_setting(monkeypatch):
+    from evals.runner import LLMJudge
+
+    monkeypatch.delenv("WERKAGENDA_LLM", raising=False)
+    assert LLMJudge.from_settings(Settings()) is None
+    judge = LLMJudge.from_settings(Settings(llm="ollama:llama3.1@http://127.0.0.1:9"))
+    assert judge is not None and judge.label.startswith("ollama:")
+    # an unreachable server: the scores are None, counted as failures, nothing raises
+    assert judge.judge("vraag", "antwoord", ["bron"]) == (None, None) and judge.failures == 2

@@ -132,12 +132,12 @@ try {
   await page.screenshot({ path: path.join(artifacts, "chat.png"), fullPage: true });
   result.axeChat = await axeScan(page, "chat");
 
-  // An example question with one click.
-  await page.getByRole("button", { name: "Komt er een digitale identiteitswallet?" }).click();
+  // An example question with one click (a follow-up in the same conversation).
+  await page.getByRole("button", { name: "Welke acties vallen onder 2.4?" }).click();
   await page.locator("#status").getByText("Antwoord ontvangen").waitFor();
-  await bot.locator('a[href="#bron-1"]').first().waitFor();
   result.liveRegion = await page.locator("#wa-live").innerText();
-  result.exampleAnswer = (await bot.innerText()).slice(-1500);
+  result.exampleAnswer = (await bot.innerText()).slice(-3000);
+  result.exampleSources = await page.locator("#bronnen article.wa-bron").count();
 
   // The agenda table: search narrows the rows.
   await page.getByRole("tab", { name: "Verken de agenda" }).click();
@@ -149,7 +149,8 @@ try {
     const el = document.querySelector("#tabel-aantal .wa-status");
     return el && el.innerText !== before && el.innerText.includes("onderdelen");
   }, result.tableCountAll);
-  result.tableRowsWallet = await page.locator("#agenda-tabel tbody tr").count();
+  // the grid is virtualised; aria-rowcount counts all rows plus the header row
+  result.tableRowsWallet = Number(await page.locator("#agenda-tabel [role=grid]").getAttribute("aria-rowcount")) - 1;
   result.tableCountWallet = await count.innerText();
   await page.screenshot({ path: path.join(artifacts, "verken.png"), fullPage: false });
   result.axeTable = await axeScan(page, "verken");

