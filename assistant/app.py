@@ -28,7 +28,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry calls
 import gradio as gr  # noqa: E402
 
 from assistant.errors import UserInputError, user_message  # noqa: E402
-from assistant.export import SOORT_NAMES, context_line, conversation_markdown, filters_text, source_fields  # noqa: E402
+from assistant.export import context_line, conversation_markdown, filters_text, source_fields  # noqa: E402
 from assistant.feedback import FeedbackStore, normalise_rating  # noqa: E402
 from assistant.models import Answer, Filters, Turn  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -55,6 +55,12 @@ EXAMPLES_BURGER = [
 TABLE_COLUMNS = [
     "Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders",
 ]
+# on screen the long header may break with a hyphen (soft hyphen); the CSV keeps the plain names
+TABLE_HEADERS = ["Programma\u00adlijn", *TABLE_COLUMNS[1:]]
+TABLE_SOORT = {
+    "actie": "Actie", "doel": "Doel", "opgave": "Opgave", "resultaten": "Behaalde resultaten",
+    "programmalijn": "Inleiding", "sectie": "Tekstdeel",
+}
 
 # --------------------------------------------------------------------------------------------
 # Rendering (pure functions)
@@ -206,7 +212,7 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
     return {
         "Programmalijn": str(chunk.programmalijn or ""),
         "Prioriteit": prioriteit,
-        "Soort": SOORT_NAMES.get(chunk.soort, chunk.soort),
+        "Soort": TABLE_SOORT.get(chunk.soort, chunk.soort),
         "Nr.": str(chunk.nummer) if chunk.soort in ("actie", "doel") and chunk.nummer is not None else "",
         "Tekst": tekst.strip(),
         "Resultaat t/m 2023": _bullets(_items(f.get("resultaat_2023"))),
@@ -260,7 +266,7 @@ class ChatBackend:
 
     def soort_choices(self) -> list[tuple[str, str]]:
         present = {c.soort for c, _ in self.rows}
-        return [("Alle soorten", ALL)] + [(name, key) for key, name in SOORT_NAMES.items() if key in present]
+        return [("Alle soorten", ALL)] + [(name, key) for key, name in TABLE_SOORT.items() if key in present]
 
     @staticmethod
     def filters_dict(programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL) -> dict[str, str]:
@@ -384,7 +390,7 @@ class ChatBackend:
                 continue
             if soort not in (None, "", ALL) and chunk.soort != soort:
                 continue
-            if uitvoerder not in (None, "", ALL) and _fold(uitvoerder) not in _fold(" ".join(chunk.uitvoerders)):
+            if uitvoerder not in (None, "", ALL) and uitvoerder not in chunk.uitvoerders:
                 continue
             if any(t not in folded for t in terms):
                 continue
@@ -408,6 +414,7 @@ class ChatBackend:
 
         rows = self.table_rows(zoek, programmalijn, prioriteit, soort, uitvoerder)
         frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+        frame.columns = TABLE_HEADERS
         csv_path = self.write_csv(rows, "|".join(str(v) for v in (zoek, programmalijn, prioriteit, soort, uitvoerder)))
         count = f"{len(rows)} van {len(self.rows)} onderdelen van de werkagenda."
         return frame, gr.update(value=str(csv_path)), status_html(count)
@@ -490,7 +497,8 @@ footer { display: none !important; }
 #gesprek a[href^="#bron-"] { font-weight: 700; text-decoration: none; color: var(--wa-blauw); }
 #gesprek a[href^="#bron-"]:hover, #gesprek a[href^="#bron-"]:focus { text-decoration: underline; }
 #agenda-tabel table, #agenda-tabel th, #agenda-tabel td, #agenda-tabel span { font-family: var(--font) !important; }
-#agenda-tabel td { vertical-align: top; font-size: 0.95rem; }
+#agenda-tabel [role="gridcell"] { font-size: 0.95rem; }
+#agenda-tabel [role="gridcell"] .cell-wrap { align-items: flex-start !important; }
 *:focus-visible { outline: 3px solid #e17000 !important; outline-offset: 2px; }
 """
 
@@ -659,7 +667,7 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                 frame0, _, _ = backend.explore()
                 table = gr.Dataframe(
                     value=frame0, label="Onderdelen van de werkagenda", interactive=False, wrap=True, max_height=640,
-                    column_widths=["9%", "14%", "9%", "5%", "28%", "13%", "12%", "10%"], elem_id="agenda-tabel",
+                    column_widths=["11%", "14%", "10%", "4%", "27%", "12%", "12%", "10%"], elem_id="agenda-tabel",
                     buttons=["fullscreen"],
                 )
 
@@ -710,6 +718,11 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
     return demo
 
 
+def _api_error(message: str) -> gr.Error:
+    """A Dutch error for API clients; user errors are not printed as tracebacks on the server."""
+    return gr.Error(message, print_exception=False)
+
+
 def _register_api(backend: ChatBackend) -> None:
     def ask(
         question: str, history: list[dict] | None = None, programmalijn: str = "", prioriteit: str = "",
@@ -719,7 +732,7 @@ def _register_api(backend: ChatBackend) -> None:
         try:
             turns = [Turn.model_validate(h) for h in (history or [])]
         except Exception:
-            raise gr.Error('history moet een lijst zijn van {"question": ..., "citation_ids": [...]}.') from None
+            raise _api_error('history moet een lijst zijn van {"question": ..., "citation_ids": [...]}.') from None
         filters = ChatBackend.filters_dict(programmalijn, prioriteit, uitvoerder, document)
         try:
             final = None
@@ -728,7 +741,7 @@ def _register_api(backend: ChatBackend) -> None:
         except Exception as exc:
             if not isinstance(exc, UserInputError):
                 log.exception("API-vraag mislukt")
-            raise gr.Error(user_message(exc)) from None
+            raise _api_error(user_message(exc)) from None
         data = final.public_json()
         data["filters"] = filters
         data["sources"] = [
@@ -746,7 +759,7 @@ def _register_api(backend: ChatBackend) -> None:
             feedback_id = backend.feedback.add(question, answer, citations or [], normalise_rating(rating), comment,
                                                in_scope=in_scope)
         except Exception as exc:
-            raise gr.Error(user_message(exc)) from None
+            raise _api_error(user_message(exc)) from None
         return {"id": feedback_id, "opgeslagen": True}
 
     def filters() -> dict:

@@ -98,5 +98,7 @@ def _looks_like_follow_up(words: list[str], intent: Intent) -> bool:
     """Leans on the previous turn: refers back, names no code of its own, and brings (almost) no topic."""
     if intent.prioriteit or intent.item:
         return False
-    refers_back = bool(ANAPHORA & set(words)) or (words[:1] == ["en"])
+    refers_back = bool(ANAPHORA & set(words)) or words[:1] == ["en"] or any(
+        re.fullmatch(r"(daar|hier|er)(voor|mee|over|bij|aan|in|van|door|op|uit)", w) for w in words
+    )
     return refers_back and len(intent.topic_stems) <= 1

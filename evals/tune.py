@@ -72,9 +72,13 @@ def tune_scope(samples: list[tuple[Question, ScopeSignals]], total_in_scope: int
 
     features = np.array([s.features() for _, s in samples])
     labels = np.array([0 if q.out_of_scope else 1 for q, _ in samples])
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000).fit(features, labels)
-    weights = [float(model.intercept_[0]), *map(float, model.coef_[0])]
-    probs = model.predict_proba(features)[:, 1]
+    # Standardise so the regulariser treats the signals alike (cosines vary by hundredths, BM25 by
+    # units), then fold the scaling back into plain weights on the raw signals.
+    mu, sigma = features.mean(axis=0), features.std(axis=0) + 1e-9
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit((features - mu) / sigma, labels)
+    coef = model.coef_[0] / sigma
+    weights = [float(model.intercept_[0] - np.sum(model.coef_[0] * mu / sigma)), *map(float, coef)]
+    probs = model.predict_proba((features - mu) / sigma)[:, 1]
     rows = []
     for threshold in np.round(np.arange(0.05, 0.95, 0.01), 2):
         false_refusals = int(np.sum((labels == 1) & (probs < threshold)))

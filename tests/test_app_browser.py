@@ -97,6 +97,18 @@ def test_example_question_and_agenda_table(browser_run):
     assert 0 < browser_run["tableRowsWallet"] < int(browser_run["tableCountAll"].split()[0])
 
 
+def test_conversation_and_table_downloads(browser_run):
+    md = browser_run["exportText"]
+    assert browser_run["exportName"].endswith(".md")
+    assert md.startswith("# Gesprek met de Werkagenda-assistent")
+    assert "## Vraag 1: Wie voert actie 4 van 2.4 uit?" in md and "## Vraag 2: Welke acties vallen onder 2.4?" in md
+    assert "#### [1] Werkagenda 2022 · 2.4 Versterken cybersecurity · actie 4" in md and "**Resultaat t/m 2025:**" in md
+    csv_text = browser_run["csvText"].lstrip("\ufeff")
+    assert browser_run["csvName"].endswith(".csv")
+    assert csv_text.startswith("Programmalijn,Prioriteit,Soort,Nr.,Tekst,Resultaat t/m 2023,Resultaat t/m 2025,Uitvoerders")
+    assert "wallet" in csv_text.lower()
+
+
 def test_no_serious_or_critical_accessibility_violations(browser_run):
     for scan in ("axeChat", "axeTable"):
         report = browser_run[scan]

@@ -8,7 +8,7 @@
 // saw; the pytest wrapper (tests/test_app_browser.py) makes the assertions.
 import { chromium } from "playwright-core";
 import { createRequire } from "node:module";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
@@ -139,6 +139,14 @@ try {
   result.exampleAnswer = (await bot.innerText()).slice(-3000);
   result.exampleSources = await page.locator("#bronnen article.wa-bron").count();
 
+  // Download the conversation as Markdown with its sources.
+  const [mdDownload] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download gesprek" }).click(),
+  ]);
+  result.exportName = mdDownload.suggestedFilename();
+  result.exportText = readFileSync(await mdDownload.path(), "utf-8").slice(0, 6000);
+
   // The agenda table: search narrows the rows.
   await page.getByRole("tab", { name: "Verken de agenda" }).click();
   const count = page.locator("#tabel-aantal .wa-status");
@@ -152,6 +160,12 @@ try {
   // the grid is virtualised; aria-rowcount counts all rows plus the header row
   result.tableRowsWallet = Number(await page.locator("#agenda-tabel [role=grid]").getAttribute("aria-rowcount")) - 1;
   result.tableCountWallet = await count.innerText();
+  const [csvDownload] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download als CSV" }).click(),
+  ]);
+  result.csvName = csvDownload.suggestedFilename();
+  result.csvText = readFileSync(await csvDownload.path(), "utf-8").slice(0, 3000);
   await page.screenshot({ path: path.join(artifacts, "verken.png"), fullPage: false });
   result.axeTable = await axeScan(page, "verken");
 } catch (err) {

