@@ -245,6 +245,12 @@ class Assistant:
         chosen = [top.chunk] + [
             h.chunk for h in search.hits[1:] if h.score >= RELATED_RATIO * top.score
         ][: MAX_SEARCH_ITEMS - 1]
+        if not any(c.soort in ("actie", "doel") for c in chosen):
+            # The agenda's commitments are what users ask about: when the best hit is background text
+            # (an article section, an opgave), also cite the best concrete goal or action nearby.
+            concrete = next((h.chunk for h in search.hits[:5] if h.chunk.soort in ("actie", "doel")), None)
+            if concrete is not None:
+                chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], concrete]
         return "zoeken", compose.answer_items(composer, intent, chosen), True
 
     def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:

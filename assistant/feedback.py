@@ -191,9 +191,7 @@ def eval_questions(records: Sequence[FeedbackRecord]) -> list[dict]:
             line["history"] = rec.history
         if rec.comment:
             line["comment"] = rec.comment
-        line["rating"] = rec.rating
-        line["timestamp"] = rec.timestamp
-        identity = json.dumps({k: v for k, v in line.items() if k not in ("id", "timestamp", "comment")}, sort_keys=True)
+        identity = json.dumps({k: v for k, v in line.items() if k not in ("id", "comment")}, sort_keys=True)
         if identity in seen:
             continue
         seen.add(identity)

@@ -28,7 +28,9 @@ def assert_citations_resolve(answer, assistant):
 def test_wallet_question_cites_priority_3_2(assistant):
     answer = assistant.ask("Komt er een digitale identiteitswallet?")
     assert answer.in_scope and answer.route == "zoeken"
-    assert answer.citations[0].prioriteit == "3.2"
+    # the agenda's wallet priority, possibly after the 2023 article's passage on the wallet prototype
+    assert "3.2" in [c.prioriteit for c in answer.citations[:2]]
+    assert all(c.prioriteit == "3.2" or "identiteitswallet" in c.text for c in answer.citations)
     assert "wallet" in answer.answer.lower() and "**Bronnen**" in answer.answer
     assert_citations_resolve(answer, assistant)
     assert len(answer.answer) < 2500
@@ -130,6 +132,7 @@ def test_cli_ask_json_and_file(index_settings, tmp_path):
     questions.write_text("Komt er een digitale identiteitswallet?\n\nWat kost een paspoort?\n   \nWelke acties vallen onder 2.4?\n")
     batch = subprocess.run([*cli, "--file", str(questions), "--json"], env=env, capture_output=True, text=True)
     lines = [json.loads(line) for line in batch.stdout.splitlines()]
-    assert len(lines) == 3 and lines[0]["citations"][0]["prioriteit"] == "3.2"
+    assert len(lines) == 3 and "3.2" in [c["prioriteit"] for c in lines[0]["citations"]]
+    assert lines[2]["route"] == "opzoeken" and len(lines[2]["citations"]) == 7
     bad = subprocess.run([*cli, "vraag", "--filter", "kleur=blauw"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "Ongeldig filter" in bad.stderr and "Traceback" not in bad.stderr
