@@ -161,13 +161,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_server(base_dir: Path) -> AppServer:
-    """Build the index in base_dir/data and start the app once per test session."""
+def app_server(base_dir: Path, index_dir: Path) -> AppServer:
+    """Start the app once per test session on a copy of the session's built index."""
     global _SERVER
     if _SERVER is None:
+        import shutil
+
         from assistant.app import launch
         from assistant.settings import Settings
 
+        shutil.copytree(index_dir, base_dir / "data")
         settings = Settings(data_dir=base_dir / "data", llm="")
         started = time.perf_counter()
         env = {k: v for k, v in os.environ.items() if k not in ("WERKAGENDA_USERNAME", "WERKAGENDA_PASSWORD")}
@@ -179,8 +182,8 @@ def app_server(base_dir: Path) -> AppServer:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    srv = app_server(tmp_path_factory.mktemp("app"))
+def server(tmp_path_factory, index_settings):
+    srv = app_server(tmp_path_factory.mktemp("app"), index_settings.data_dir)
     yield srv
     srv.close()
 

@@ -32,7 +32,7 @@ def _blocking(violations: list[dict]) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def browser_run(tmp_path_factory) -> dict:
+def browser_run(tmp_path_factory, index_settings) -> dict:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium ontbreekt ({CHROMIUM}); installeer het met .ci/setup-browser (apt-get install chromium).")
     node = shutil.which("node")
@@ -40,7 +40,7 @@ def browser_run(tmp_path_factory) -> dict:
     assert (BROWSER_DIR / "node_modules" / "playwright-core").is_dir() and (
         BROWSER_DIR / "node_modules" / "axe-core"
     ).is_dir(), "npm-pakketten ontbreken in tests/browser; draai .ci/setup-browser."
-    server = app_server(tmp_path_factory.mktemp("app"))
+    server = app_server(tmp_path_factory.mktemp("app"), index_settings.data_dir)
     ARTIFACTS.mkdir(exist_ok=True)
     env = {**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
     proc = subprocess.run(

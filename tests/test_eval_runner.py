@@ -29,13 +29,8 @@ METRICS = {
 
 
 @pytest.fixture(scope="session")
-def eval_settings(tmp_path_factory) -> Settings:
-    from assistant.index_access import ingest
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("eval-data"))
-    report = ingest(settings, progress=False)
-    assert report.chunks > 100 and not report.problems
-    return settings
+def eval_settings(index_settings) -> Settings:
+    return index_settings
 
 
 @pytest.fixture(scope="session")
