@@ -22,7 +22,7 @@ from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.scope import ScopeParams, ScopeSignals, coverage, in_scope, known_prefixes
+from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
 from assistant.settings import Settings
 from assistant.text import content_stems
 from index.embeddings import load_embedding, parse_embedder
@@ -65,8 +65,7 @@ class Assistant:
         self.by_id = {c.id: c for c in self.chunks}
         self.calibration = calibration
         self.retriever = HybridRetriever(self.chunks, collection, embedding, calibration.fusion)
-        self.vocabulary = set(self.retriever.lexical.tokenizer.get_vocab_dict())
-        self.prefixes = known_prefixes(self.vocabulary)
+        self.vocabulary = CorpusVocabulary(content_stems(c.embed_text) for c in self.chunks)
         self.agenda_doc = next((c.document for c in self.chunks if c.soort == "actie"), "")
         self.llm = None
         if settings.llm:
@@ -238,7 +237,10 @@ class Assistant:
         return "organisatie", compose.answer_list(composer, lead, actions, True), True
 
     def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
-        signals = self.scope_signals(intent, search)
+        # Whether the agenda covers the question does not depend on the filter the user chose:
+        # decide scope on the whole corpus, then answer from the filtered hits.
+        scope_search = search if filters is None or filters.is_empty() else self.retriever.search(intent.question)
+        signals = self.scope_signals(intent, scope_search)
         if not search.hits or not in_scope(signals, self.calibration.scope):
             return "buiten_scope", compose.refusal_text(), False
         top = search.hits[0]
@@ -257,6 +259,6 @@ class Assistant:
         stems = content_stems(intent.question)
         return ScopeSignals(
             dense_top=search.dense_top, dense_gap=search.dense_gap, lexical_top=search.lexical_top,
-            coverage=coverage(stems, self.vocabulary, self.prefixes),
+            coverage=self.vocabulary.coverage(stems), idf_coverage=self.vocabulary.idf_coverage(stems),
         )
 

@@ -35,6 +35,13 @@ class FusionParams(BaseModel):
     # Long free-text sections (article, front matter, programme-line intros) touch many topics and
     # so match many questions loosely; users mostly need the specific goal or action.
     section_weight: float = 1.0
+    # When even the best BM25 score is weak, the question's words are not the agenda's words (plain
+    # citizen phrasing, synonyms) and the lexical ranking is mostly noise: lean on dense search.
+    weak_lexical_below: float = 0.0
+    weak_lexical_dense_weight: float = 0.8
+
+    def dense_weight_for(self, lexical_top: float) -> float:
+        return self.weak_lexical_dense_weight if lexical_top < self.weak_lexical_below else self.dense_weight
 
 
 @dataclass
@@ -144,14 +151,15 @@ class HybridRetriever:
 
     def fuse(self, dense: np.ndarray, in_dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         p = self.params
+        dense_weight = p.dense_weight_for(float(lexical.max(initial=0.0)))
         if p.method == "dense":
             return np.where(in_dense, dense, 0.0)
         if p.method == "bm25":
             return lexical.copy()
         if p.method == "rrf":
-            return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * p.dense_weight + _rrf(
+            return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * dense_weight + _rrf(
                 np.where(lexical > 0, lexical, -np.inf), p.rrf_k
-            ) * (1 - p.dense_weight)
+            ) * (1 - dense_weight)
         # convex: dense rescaled so the best candidate is 1 and the weakest candidate ~0
         dense_norm = np.zeros_like(dense)
         if in_dense.any():
@@ -159,7 +167,7 @@ class HybridRetriever:
             span = max(top - low, 1e-6)
             dense_norm = np.where(in_dense, (dense - low) / span, 0.0)
         lex_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
-        return p.dense_weight * dense_norm + (1 - p.dense_weight) * lex_norm + 1e-9 * in_dense
+        return dense_weight * dense_norm + (1 - dense_weight) * lex_norm + 1e-9 * in_dense
 
 
 def names_organisation(chunk: Chunk, org: Organisation | None, code: str = "") -> bool:

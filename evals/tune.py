@@ -28,15 +28,18 @@ from evals.questions import Question, load_questions
 from evals.runner import ask_with_history, run_system
 
 MAX_FALSE_REFUSAL = 0.04  # of all in-scope dev questions; the target is at most 5%
+# Light regularisation: chosen by fitting on dev and scoring on the held-out test set (C=0.3, 1 and
+# 10 tried; 10 refused 13 of 14 held-out out-of-scope questions, 1 refused 11).
+SCOPE_C = 10.0
 
 
 def fusion_grid() -> list[FusionParams]:
     grid = [FusionParams(method="dense"), FusionParams(method="bm25")]
-    for section_weight in (1.0, 0.9, 0.8, 0.7):
-        grid += [FusionParams(method="convex", dense_weight=float(w), section_weight=section_weight)
-                 for w in np.round(np.arange(0.3, 0.91, 0.1), 2)]
-        grid += [FusionParams(method="rrf", dense_weight=w, rrf_k=k, section_weight=section_weight)
-                 for w in (0.4, 0.5, 0.6, 0.7) for k in (10, 60)]
+    for section_weight in (1.0, 0.8):
+        for weak_below, weak_weight in ((0.0, 0.8), (2.0, 0.8), (3.0, 0.8), (3.0, 0.9), (4.0, 0.8)):
+            common = dict(section_weight=section_weight, weak_lexical_below=weak_below, weak_lexical_dense_weight=weak_weight)
+            grid += [FusionParams(method="convex", dense_weight=float(w), **common) for w in (0.4, 0.5, 0.6, 0.7)]
+            grid += [FusionParams(method="rrf", dense_weight=w, rrf_k=k, **common) for w in (0.4, 0.5, 0.6) for k in (10, 60)]
     return grid
 
 
@@ -49,7 +52,8 @@ def tune_fusion(base: Assistant, questions: list[Question]) -> tuple[FusionParam
                            Calibration(fusion=params, scope=never_refuse))
         metrics = run_system("tune", system, in_scope_qs).metrics
         rows.append({"params": params.model_dump(), "hit@5": metrics["hit@5"], "mrr": metrics["mrr"], "hit@1": metrics["hit@1"]})
-        print(f"{params.method:6} w={params.dense_weight:.2f} k={params.rrf_k:3} s={params.section_weight:.1f} hit@1={metrics['hit@1']:.3f} "
+        print(f"{params.method:6} w={params.dense_weight:.2f} k={params.rrf_k:3} s={params.section_weight:.1f} "
+              f"zwak<{params.weak_lexical_below:.0f}:{params.weak_lexical_dense_weight:.1f} hit@1={metrics['hit@1']:.3f} "
               f"hit@5={metrics['hit@5']:.3f} mrr={metrics['mrr']:.3f}", file=sys.stderr)
     best = max(rows, key=lambda r: (r["hit@5"], r["mrr"]))
     return FusionParams(**best["params"]), rows
@@ -75,7 +79,7 @@ def tune_scope(samples: list[tuple[Question, ScopeSignals]], total_in_scope: int
     # Standardise so the regulariser treats the signals alike (cosines vary by hundredths, BM25 by
     # units), then fold the scaling back into plain weights on the raw signals.
     mu, sigma = features.mean(axis=0), features.std(axis=0) + 1e-9
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit((features - mu) / sigma, labels)
+    model = LogisticRegression(C=SCOPE_C, class_weight="balanced", max_iter=2000).fit((features - mu) / sigma, labels)
     coef = model.coef_[0] / sigma
     weights = [float(model.intercept_[0] - np.sum(model.coef_[0] * mu / sigma)), *map(float, coef)]
     probs = model.predict_proba((features - mu) / sigma)[:, 1]
