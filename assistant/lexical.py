@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import logging
+
 import bm25s
 import numpy as np
 
 from assistant.text import STOPWORDS, fold, stemmer
 from ingest.models import Chunk
+
+# bm25s sets its own logger to DEBUG on import, which would print to users' terminals.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
