@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
-MIN_FUZZY = 5  # shorter stems must match exactly: one edit on a short word makes another word
+MIN_FUZZY = 6  # shorter stems must match exactly: one edit on a short word makes another word ("agent" → "agend")
 
 
 class ScopeSignals(BaseModel):
