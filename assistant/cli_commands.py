@@ -20,6 +20,7 @@ def add_answer_commands(sub: argparse._SubParsersAction) -> None:
                      help="document, programmalijn, prioriteit, soort of uitvoerder; herhaalbaar")
     ask.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
     add_eval_parser(sub)
+    add_bench_parser(sub)
     add_chat_parsers(sub)
 
 
@@ -111,6 +112,43 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 ANSWER_COMMANDS["eval"] = cmd_eval
+
+
+def _sizes_arg(text: str) -> list[int]:
+    from assistant.bench import parse_sizes
+
+    try:
+        return parse_sizes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def add_bench_parser(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="meet ingest-tijd, koude start en latentie bij groeiende corpusgrootte")
+    bench.add_argument("--json", action="store_true", help="alle cijfers als één JSON-object op stdout")
+    bench.add_argument("--sizes", type=_sizes_arg, default=[1, 10, 100], metavar="1,10,100",
+                       help="corpusgroottes als veelvoud van het corpus (standaard 1,10,100)")
+    bench.add_argument("--queries", type=int, default=50, metavar="N", help="aantal vragen uit evals/dev.jsonl (standaard 50)")
+    bench.add_argument("--skip-ingest", action="store_true",
+                       help="geen verse ingest; gebruik de index in de data-map (sneller)")
+    bench.add_argument("--skip-cold-start", action="store_true", help="meet de koude start (nieuw proces) niet")
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.bench import BenchOptions, format_table, run_bench
+    from assistant.errors import UserInputError
+
+    if args.queries < 1:
+        raise UserInputError("--queries moet minstens 1 zijn.")
+    options = BenchOptions(
+        sizes=args.sizes, queries=args.queries, skip_ingest=args.skip_ingest, cold_start=not args.skip_cold_start,
+    )
+    result = run_bench(settings, options, progress=True, notify=lambda m: print(m, file=sys.stderr))
+    print(result.model_dump_json(indent=2) if args.json else format_table(result))
+    return 0
+
+
+ANSWER_COMMANDS["bench"] = cmd_bench
 
 
 def add_chat_parsers(sub: argparse._SubParsersAction) -> None:
