@@ -58,7 +58,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index_access import ingest
 
-    report = ingest(settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json)
+    report = ingest(
+        settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json,
+        notify=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     if args.json:
         print(report.model_dump_json(indent=2))
     else:

@@ -11,7 +11,10 @@ from index.manifest import check_embedder
 from index.store import ChunkCollection, IndexStore, IndexUnavailableError
 
 
-def ingest(settings: Settings, paths=(), rebuild: bool = False, progress: bool = True) -> IngestReport:
+def ingest(
+    settings: Settings, paths=(), rebuild: bool = False, progress: bool = True,
+    notify: Callable[[str], None] = lambda _msg: None,
+) -> IngestReport:
     return run_ingest(
         data_dir=settings.data_dir,
         corpus_dir=settings.corpus_dir,
@@ -20,6 +23,7 @@ def ingest(settings: Settings, paths=(), rebuild: bool = False, progress: bool =
         paths=paths,
         rebuild=rebuild,
         progress=progress,
+        log=notify,
     )
 
 
@@ -32,9 +36,14 @@ def open_index(
     active = store.active()
     if active is None:
         if not build_if_missing:
-            raise IndexUnavailableError("Er is nog geen index. Bouw hem met `werkagenda ingest`.")
+            server = settings.chroma_server()
+            where = f"op de Chroma-server {server[0]}:{server[1]}" if server else f"in {settings.data_dir}"
+            raise IndexUnavailableError(
+                f"Er is nog geen index {where}. Bouw hem met `werkagenda ingest` "
+                "(of met `werkagenda ingest --rebuild` om helemaal opnieuw te beginnen)."
+            )
         notify("Nog geen index gevonden; de index wordt nu eenmalig opgebouwd …")
-        ingest(settings, progress=progress)
+        ingest(settings, progress=progress, notify=notify)
         active = store.active()
         if active is None:  # pragma: no cover - ingest always activates a build
             raise IndexUnavailableError("Het opbouwen van de index is mislukt.")

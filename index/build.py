@@ -2,7 +2,9 @@
 
 Unchanged documents are copied with their stored embeddings; a changed document replaces its own
 chunks and nothing else; a document that cannot be read keeps its previous chunks (nothing lost).
-Two ingests at once are serialised by a lock file under the data dir.
+Two ingests at once are serialised by a lock file under the data dir. Embedded batches go straight
+into the new build, so a killed ingest leaves an unfinished build beside the active one; the next
+ingest drops it. `--rebuild` on a damaged local store moves it aside and starts fresh.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tqdm import tqdm
 
 from index.embeddings import load_embedding, parse_embedder
 from index.manifest import IndexedDocument, IndexManifest, check_embedder
-from index.store import ChunkCollection, IndexStore
+from index.store import ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir, quarantine_local_store
 from ingest.corpus import CorpusError, SourceFile, add_extra, chunks_for_source, load_extras, load_manifest, source_for_path
 from ingest.models import Chunk
 from ingest.readers import UnreadableDocumentError
@@ -39,18 +41,27 @@ class IngestReport(BaseModel):
     seconds: float
     embedder: str
     build: str
+    quarantined: str | None = None  # where a damaged local store was moved by --rebuild
 
 
 @contextmanager
-def ingest_lock(data_dir: Path, wait: bool = True) -> Iterator[None]:
-    """Serialise ingests: a second one waits (or fails fast) instead of racing on the pointer."""
+def ingest_lock(
+    data_dir: Path, wait: bool = True, log: Callable[[str], None] = lambda _msg: None,
+) -> Iterator[None]:
+    """Serialise ingests: a second one waits (or fails fast) instead of racing on the pointer.
+
+    The kernel drops a flock when its process dies, so a killed ingest never leaves a stale lock.
+    """
+    check_data_dir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(data_dir / LOCK_NAME, "w") as handle:
-        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
         try:
-            fcntl.flock(handle, flags)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise CorpusError("Er loopt al een ingest op deze index; probeer het zo opnieuw.") from exc
+            if not wait:
+                raise CorpusError("Er loopt al een ingest op deze index; probeer het zo opnieuw.") from exc
+            log("Er loopt al een ingest op deze index; wachten tot die klaar is …")
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -68,12 +79,19 @@ def collect_sources(corpus_dir: Path, data_dir: Path) -> list[SourceFile]:
     return unique
 
 
-def embed_chunks(embedding, chunks: Sequence[Chunk], progress: bool) -> list[list[float]]:
+def embed_chunks(
+    embedding, chunks: Sequence[Chunk], progress: bool, into: ChunkCollection | None = None,
+) -> list[list[float]]:
+    """Embed in batches; with `into`, each batch is stored at once (memory stays flat as the corpus grows)."""
     vectors: list[list[float]] = []
     bar = tqdm(total=len(chunks), desc="Embedden", unit="chunk", disable=not progress)
     for start in range(0, len(chunks), EMBED_BATCH):
         batch = chunks[start : start + EMBED_BATCH]
-        vectors.extend(embedding.get_text_embedding_batch([c.embed_text for c in batch]))
+        batch_vectors = embedding.get_text_embedding_batch([c.embed_text for c in batch])
+        if into is not None:
+            into.add(batch, batch_vectors)
+        else:
+            vectors.extend(batch_vectors)
         bar.update(len(batch))
     bar.close()
     return vectors
@@ -91,8 +109,8 @@ def run_ingest(
 ) -> IngestReport:
     started = time.perf_counter()
     spec = parse_embedder(embedder)
-    with ingest_lock(data_dir):
-        store = IndexStore.open(data_dir, server)
+    with ingest_lock(data_dir, log=log):
+        store, quarantined = _open_store(data_dir, server, rebuild, log)
         previous = None if rebuild else _active_or_none(store)
         if previous is not None:
             check_embedder(previous.manifest, spec.key)
@@ -130,21 +148,48 @@ def run_ingest(
             new_docs[source.info.id] = entry.model_copy(update={"chunks": len(chunks)})
             plan["replaced" if old else "added"].append(source.info.id)
 
-        vectors = embed_chunks(embedding, to_embed, progress)
-        dimension = len(vectors[0]) if vectors else (previous.manifest.dimension if previous else _dimension(embedding))
+        dimension = previous.manifest.dimension if previous else _dimension(embedding)
         manifest = IndexManifest(embedder=spec.key, dimension=dimension, documents=new_docs)
         build = store.create_build(manifest)
-        for doc_id in copies:
-            build.copy_document(previous, doc_id)
-        build.add(to_embed, vectors)
-        store.activate(build)
-        store.drop_inactive()
+        try:
+            for doc_id in copies:
+                build.copy_document(previous, doc_id)
+            embed_chunks(embedding, to_embed, progress, into=build)
+            store.activate(build)
+        except BaseException:
+            _drop_quietly(store, build.name)  # a failed build must not linger; a killed one is dropped next time
+            raise
+        store.drop_inactive()  # also unfinished builds of earlier, killed ingests
         removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
         return IngestReport(
             documents=len(new_docs), chunks=build.count(), embedded=len(to_embed),
             removed=removed, problems=problems, seconds=round(time.perf_counter() - started, 2),
-            embedder=spec.key, build=build.name, **plan,
+            embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None, **plan,
         )
+
+
+def _open_store(
+    data_dir: Path, server: tuple[str, int] | None, rebuild: bool, log: Callable[[str], None],
+) -> tuple[IndexStore, Path | None]:
+    """The store to build into; on --rebuild a damaged local store is moved aside, not deleted."""
+    try:
+        store = IndexStore.open(data_dir, server)
+        if rebuild:
+            store.check()
+        return store, None
+    except IndexUnavailableError:
+        if not rebuild or server:  # a server's storage is not ours to move
+            raise
+    moved = quarantine_local_store(data_dir)
+    log(f"De beschadigde index is verplaatst naar {moved}; er wordt een nieuwe gebouwd.")
+    return IndexStore.open(data_dir), moved
+
+
+def _drop_quietly(store: IndexStore, name: str) -> None:
+    try:
+        store.drop_build(name)
+    except Exception:  # the store may be what failed; the next ingest drops the build instead
+        pass
 
 
 def _active_or_none(store: IndexStore) -> ChunkCollection | None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import MetadataFilters, VectorStoreQuery
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -24,18 +28,36 @@ from index.manifest import IndexManifest
 from ingest.models import Chunk
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 POINTER_COLLECTION = "werkagenda_pointer"
 BUILD_PREFIX = "werkagenda_build_"
 CHROMA_SUBDIR = "chroma"
+DAMAGED_SUFFIX = ".beschadigd-"
+SERVER_RETRY_PAUSE_S = 1.0  # one retry rides out a server restart or a dropped keep-alive connection
 
 
 class IndexUnavailableError(Exception):
     """No usable index; the message (Dutch) says how to build or rebuild it."""
 
 
+def check_data_dir(data_dir: Path) -> None:
+    """A data dir that is a file cannot hold an index; say so before Chroma fails obscurely."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise IndexUnavailableError(
+            f"De datamap {data_dir} is een bestand, geen map. Verplaats dat bestand of kies een andere map "
+            "(--data-dir of WERKAGENDA_DATA_DIR) en bouw de index met `werkagenda ingest --rebuild`."
+        )
+
+
+def describe(data_dir: Path, server: tuple[str, int] | None) -> str:
+    return f"de Chroma-server op {server[0]}:{server[1]}" if server else f"de index in {data_dir}"
+
+
 def make_client(data_dir: Path, server: tuple[str, int] | None = None) -> chromadb.ClientAPI:
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if not server:
+        check_data_dir(data_dir)
     try:
         if server:
             host, port = server
@@ -44,19 +66,51 @@ def make_client(data_dir: Path, server: tuple[str, int] | None = None) -> chroma
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:  # chroma raises many types for unreachable servers and damaged files
-        where = f"de Chroma-server op {server[0]}:{server[1]}" if server else f"de index in {data_dir}"
         raise IndexUnavailableError(
-            f"Kan {where} niet openen ({type(exc).__name__}: {exc}). "
+            f"Kan {describe(data_dir, server)} niet openen ({type(exc).__name__}: {exc}). "
             + ("Controleer of de server draait." if server else "Bouw de index opnieuw met `werkagenda ingest --rebuild`.")
         ) from exc
+
+
+def quarantine_local_store(data_dir: Path) -> Path:
+    """Move a damaged local Chroma dir aside (never delete it) so a rebuild can start fresh."""
+    path = data_dir / CHROMA_SUBDIR
+    _forget_local_client(path)
+    stem = f"{CHROMA_SUBDIR}{DAMAGED_SUFFIX}{time.strftime('%Y%m%d-%H%M%S')}"
+    target, n = data_dir / stem, 1
+    while target.exists():  # two rebuilds within one second
+        target, n = data_dir / f"{stem}-{n}", n + 1
+    path.rename(target)
+    log.info("beschadigde index verplaatst naar %s", target)
+    return target
+
+
+def _forget_local_client(path: Path) -> None:
+    # chromadb caches one System per path, even one whose start failed on a damaged file; without
+    # this, the next PersistentClient on the same path would get the broken (or moved) store back.
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    except (ImportError, AttributeError):  # pragma: no cover - a chromadb without this cache
+        return
+    if system is not None:
+        try:
+            system.stop()
+        except Exception:  # a system that never started cannot stop cleanly; it is dropped anyway
+            pass
 
 
 class ChunkCollection:
     """One built collection: chunks with their embeddings and the manifest that describes them."""
 
-    def __init__(self, collection: chromadb.Collection, manifest: IndexManifest):
+    def __init__(
+        self, collection: chromadb.Collection, manifest: IndexManifest, server: tuple[str, int] | None = None,
+    ):
         self.collection = collection
         self.manifest = manifest
+        self.server = server
         self.vector_store = ChromaVectorStore(chroma_collection=collection)
 
     @property
@@ -101,13 +155,39 @@ class ChunkCollection:
         self, embedding: Sequence[float], top_k: int, filters: MetadataFilters | None = None,
         where: dict | None = None,
     ) -> list[tuple[str, float]]:
-        """Dense search: (chunk id, cosine similarity) best first."""
+        """Dense search: (chunk id, cosine similarity) best first.
+
+        Raises IndexUnavailableError (Dutch) when the Chroma server stays unreachable or the build
+        was replaced by a newer ingest; one retry rides out a server restart.
+        """
         kwargs = {"where": where} if where and not filters else {}
-        result = self.vector_store.query(
-            VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k, filters=filters), **kwargs
-        )
+        request = VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k, filters=filters)
+        try:
+            result = self._with_retry(lambda: self.vector_store.query(request, **kwargs))
+        except NotFoundError as exc:
+            raise IndexUnavailableError(
+                f"De index '{self.name}' is intussen vervangen door een nieuwe ingest. "
+                "Start de assistent opnieuw om de nieuwe index te laden."
+            ) from exc
+        except httpx.TransportError as exc:
+            if not self.server:
+                raise
+            raise IndexUnavailableError(
+                f"De Chroma-server op {self.server[0]}:{self.server[1]} is niet bereikbaar ({type(exc).__name__}). "
+                "Controleer of de server draait en probeer het opnieuw."
+            ) from exc
         # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
         return [(node_id, 1.0 + math.log(max(sim, 1e-12))) for node_id, sim in zip(result.ids, result.similarities)]
+
+    def _with_retry(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except httpx.TransportError:
+            if not self.server:
+                raise
+            # httpx opens a fresh connection on the retry, so a restarted server is picked up.
+            time.sleep(SERVER_RETRY_PAUSE_S)
+            return call()
 
 
 def _to_node(chunk: Chunk, embedding: list[float]) -> TextNode:
@@ -127,12 +207,24 @@ def _to_node(chunk: Chunk, embedding: list[float]) -> TextNode:
 class IndexStore:
     """All builds in one Chroma client, and the pointer to the active one."""
 
-    def __init__(self, client: chromadb.ClientAPI):
+    def __init__(self, client: chromadb.ClientAPI, server: tuple[str, int] | None = None):
         self.client = client
+        self.server = server
 
     @classmethod
     def open(cls, data_dir: Path, server: tuple[str, int] | None = None) -> IndexStore:
-        return cls(make_client(data_dir, server))
+        return cls(make_client(data_dir, server), server)
+
+    def check(self) -> None:
+        """Read the pointer and list the builds: raises IndexUnavailableError when the store is unreadable."""
+        self.active_name()
+        try:
+            self.build_names()
+        except Exception as exc:
+            raise IndexUnavailableError(
+                f"De index is onleesbaar ({type(exc).__name__}: {exc}). "
+                "Bouw hem opnieuw met `werkagenda ingest --rebuild`."
+            ) from exc
 
     def _pointer(self) -> chromadb.Collection:
         return self.client.get_or_create_collection(POINTER_COLLECTION, embedding_function=None)
@@ -159,7 +251,7 @@ class IndexStore:
                 f"De actieve index '{name}' is beschadigd of onvolledig ({type(exc).__name__}). "
                 "Bouw hem opnieuw met `werkagenda ingest --rebuild`."
             ) from exc
-        return ChunkCollection(collection, manifest)
+        return ChunkCollection(collection, manifest, self.server)
 
     def create_build(self, manifest: IndexManifest) -> ChunkCollection:
         name = BUILD_PREFIX + uuid.uuid4().hex[:12]
@@ -168,7 +260,7 @@ class IndexStore:
             embedding_function=None,
             metadata={"hnsw:space": "cosine", "manifest": manifest.model_dump_json()},
         )
-        return ChunkCollection(collection, manifest)
+        return ChunkCollection(collection, manifest, self.server)
 
     def activate(self, build: ChunkCollection) -> None:
         """The one write that switches readers to the new build."""
@@ -178,6 +270,9 @@ class IndexStore:
     def build_names(self) -> list[str]:
         names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
         return [n for n in names if n.startswith(BUILD_PREFIX)]
+
+    def drop_build(self, name: str) -> None:
+        self.client.delete_collection(name)
 
     def drop_inactive(self, keep: Iterable[str] = ()) -> list[str]:
         """Delete builds that are not active (left by a finished or a killed ingest)."""
