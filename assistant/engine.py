@@ -8,6 +8,7 @@ from the same numbered sources (assistant.llm).
 from __future__ import annotations
 
 import json
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +27,7 @@ from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scop
 from assistant.settings import Settings
 from assistant.text import content_stems
 from index.embeddings import load_embedding, parse_embedder
-from index.store import ChunkCollection
+from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
 from ingest.models import Chunk
 
@@ -60,18 +61,30 @@ def clean_question(raw: str) -> tuple[str, str]:
 class Assistant:
     def __init__(self, settings: Settings, collection: ChunkCollection, embedding, calibration: Calibration):
         self.settings = settings
-        self.collection = collection
-        self.chunks: list[Chunk] = collection.chunks()
-        self.by_id = {c.id: c for c in self.chunks}
         self.calibration = calibration
-        self.retriever = HybridRetriever(self.chunks, collection, embedding, calibration.fusion)
-        self.vocabulary = CorpusVocabulary(content_stems(c.embed_text) for c in self.chunks)
-        self.agenda_doc = next((c.document for c in self.chunks if c.soort == "actie"), "")
+        self._reload_lock = threading.Lock()
+        self.use_collection(collection, embedding)
         self.llm = None
         if settings.llm:
             from assistant.llm import LLMBackend
 
             self.llm = LLMBackend.from_settings(settings)
+
+    def use_collection(self, collection: ChunkCollection, embedding) -> None:
+        """Read a build's chunks and build the search over them; the new state replaces the old at once."""
+        chunks = collection.chunks()
+        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion)
+        vocabulary = CorpusVocabulary(content_stems(c.embed_text) for c in chunks)
+        self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
+        self.retriever, self.vocabulary = retriever, vocabulary
+        self.agenda_doc = next((c.document for c in chunks if c.soort == "actie"), "")
+
+    def reload(self, stale: ChunkCollection) -> None:
+        """Switch to the active build after another process ingested (a shared data dir or server)."""
+        with self._reload_lock:
+            if self.collection is stale:  # a concurrent request may have reloaded already
+                collection = open_index(self.settings, build_if_missing=False, progress=False, notify=lambda _m: None)
+                self.use_collection(collection, self.retriever.embedding)
 
     @classmethod
     def open(
@@ -106,7 +119,12 @@ class Assistant:
         if not text:
             raise UserInputError("Stel een vraag over de werkagenda; de vraag is leeg.")
         self.validate_filters(filters)
-        answer = self.answer_extractively(text, list(history), filters)
+        try:
+            answer = self.answer_extractively(text, list(history), filters)
+        except BuildReplacedError:
+            # Another ingest switched the index while we were serving: load it and answer from it.
+            self.reload(self.collection)
+            answer = self.answer_extractively(text, list(history), filters)
         answer.question, answer.notice = text, notice
         final = answer
         if self.llm is not None and answer.in_scope and answer.citations:

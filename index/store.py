@@ -41,6 +41,10 @@ class IndexUnavailableError(Exception):
     """No usable index; the message (Dutch) says how to build or rebuild it."""
 
 
+class BuildReplacedError(IndexUnavailableError):
+    """The build being read was replaced by a newer ingest (another process); reopen the active one."""
+
+
 def check_data_dir(data_dir: Path) -> None:
     """A data dir that is a file cannot hold an index; say so before Chroma fails obscurely."""
     if data_dir.exists() and not data_dir.is_dir():
@@ -165,7 +169,7 @@ class ChunkCollection:
         try:
             result = self._with_retry(lambda: self.vector_store.query(request, **kwargs))
         except NotFoundError as exc:
-            raise IndexUnavailableError(
+            raise BuildReplacedError(
                 f"De index '{self.name}' is intussen vervangen door een nieuwe ingest. "
                 "Start de assistent opnieuw om de nieuwe index te laden."
             ) from exc

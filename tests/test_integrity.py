@@ -216,9 +216,11 @@ def test_killed_ingest_leaves_the_previous_index_usable(own_index, tmp_path):
     report = ingest(own_index, progress=False)
     assert report.chunks == 200 and report.embedded == 0
     assert IndexStore.open(own_index.data_dir).build_names() == [report.build]
-    # a running assistant whose build was replaced says so in Dutch instead of failing obscurely
+    # a running assistant whose build was replaced by that ingest switches to the new build by itself
     with pytest.raises(IndexUnavailableError, match="intussen vervangen door een nieuwe ingest"):
-        assistant.ask(QUESTION)
+        assistant.collection.query(assistant.retriever.embed_query(QUESTION), 5)
+    assert_answers_with_citations(assistant)
+    assert assistant.collection.name == report.build and len(assistant.chunks) == 200
 
 
 # -- 3. two ingests at once ----------------------------------------------------------------------
