@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast eval lint clean
+.PHONY: run test test-fast eval lint clean lock audit
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,5 +23,19 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/werkagenda eval evals/dev.jsonl
 
+# requirements.lock: the exact versions installed in .venv, the input of `make audit`.
+lock: $(STAMP)
+	{ echo "# Exact versions installed in .venv (pip freeze --exclude-editable; the project itself excluded)."; \
+	  echo "# Regenerate with \`make lock\`; \`make audit\` checks these versions for known vulnerabilities."; \
+	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock
+
+# Known vulnerabilities in requirements.lock (pip-audit, PyPI's vulnerability data). pip-audit lives in its
+# own venv so that it never changes the versions it audits. Exit 1: vulnerabilities; 3: not all checked.
+# Not part of `make test`: it needs the network.
+AUDIT_VENV ?= .venv-audit
+audit:
+	test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet pip-audit; }
+	$(AUDIT_VENV)/bin/python .ci/audit.py --pip-audit $(AUDIT_VENV)/bin/pip-audit requirements.lock
+
 clean:
-	rm -rf data .pytest_cache test-artifacts
+	rm -rf data .pytest_cache test-artifacts $(AUDIT_VENV)

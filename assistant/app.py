@@ -82,16 +82,37 @@ def link_citations(markdown: str, numbers: set[int]) -> str:
     return _CITATION_RE.sub(lambda m: f"[[{m.group(1)}]](#bron-{m.group(1)})" if int(m.group(1)) in numbers else m.group(0), markdown)
 
 
+_REFERENCE_LINK_RE = re.compile(r"(?m)^(\s*)\[([^\]\n]*)\]:")
+# Brackets make links and images, the rest emphasis, code, headings, lists, tables and formulas.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#+\-!|~$])")
+
+
+def literal_markdown(text: object) -> str:
+    """What a user typed, shown as typed: no HTML, links, images, emphasis or formulas from it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def inert_markdown(text: str) -> str:
+    """Answer Markdown (from the corpus, a user's own document or an LLM) without live HTML, links or images.
+
+    Gradio sanitises chat HTML as well; this keeps tags visible as text and stops a link or image
+    from the text pointing anywhere, whatever the front end does. Our own [n] links are added after.
+    """
+    text = text.replace("<", "&lt;").replace(">", "&gt;").replace("![", "!\\[")
+    text = text.replace("](", "]\\(")  # no inline link from the text: [x](javascript:…) stays text
+    return _REFERENCE_LINK_RE.sub(r"\1\\[\2]:", text)  # nor a reference definition "[x]: url"
+
+
 def answer_markdown(answer: Answer, filters: Mapping[str, Any] | None, linked: bool) -> str:
-    text = answer.answer
+    text = inert_markdown(answer.answer)
     if linked:
         text = link_citations(text, {c.n for c in answer.citations})
     notes = []
     used = filters_text(filters)
     if used:
-        notes.append(f"Gezocht met filters: {used}.")
+        notes.append(f"Gezocht met filters: {literal_markdown(used)}.")
     if answer.notice:
-        notes.append(answer.notice)
+        notes.append(inert_markdown(answer.notice))
     if notes:
         text += "\n\n" + "\n".join(f"*{n}*" for n in notes)
     return text
@@ -102,15 +123,15 @@ def render_messages(turns: Sequence[dict], pending: tuple[str, str] | None = Non
     messages: list[dict] = []
     last_answer = max((i for i, t in enumerate(turns) if "answer" in t), default=-1)
     for i, turn in enumerate(turns):
-        messages.append({"role": "user", "content": turn["question"]})
+        messages.append({"role": "user", "content": literal_markdown(turn["question"])})
         if "answer" in turn:
             answer = Answer.model_validate(turn["answer"])
             messages.append({"role": "assistant", "content": answer_markdown(answer, turn.get("filters"), i == last_answer)})
-        else:
-            messages.append({"role": "assistant", "content": f"**Dat lukte niet.** {turn.get('error', '')}"})
+        else:  # the error message may quote the user's input (a filter value)
+            messages.append({"role": "assistant", "content": f"**Dat lukte niet.** {literal_markdown(turn.get('error', ''))}"})
     if pending is not None:
-        messages.append({"role": "user", "content": pending[0]})
-        messages.append({"role": "assistant", "content": pending[1] or "*Even zoeken in de werkagenda …*"})
+        messages.append({"role": "user", "content": literal_markdown(pending[0])})
+        messages.append({"role": "assistant", "content": inert_markdown(pending[1]) or "*Even zoeken in de werkagenda …*"})
     return messages
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,10 +18,50 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+# argparse's own messages are English; these are the ones a user meets.
+_ARGPARSE_DUTCH: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (.*)", r"deze argumenten ontbreken: \1"),
+    (r"unrecognized arguments: (.*)", r"onbekende argumenten: \1"),
+    (r"argument (.+?): invalid choice: (.*) \(choose from (.*)\)", r"argument \1: ongeldige keuze \2 (kies uit \3)"),
+    (r"argument (.+?): invalid int value: (.*)", r"argument \1: \2 is geen geheel getal"),
+    (r"argument (.+?): invalid float value: (.*)", r"argument \1: \2 is geen getal"),
+    (r"argument (.+?): invalid \w+ value: (.*)", r"argument \1: ongeldige waarde \2"),
+    (r"argument (.+?): expected one argument", r"argument \1: hier hoort één waarde bij"),
+    (r"argument (.+?): expected at least one argument", r"argument \1: hier hoort minstens één waarde bij"),
+    (r"argument (.+?): ignored explicit argument (.*)", r"argument \1: neemt geen waarde (gekregen: \2)"),
+    (r"argument (.+?): not allowed with argument (.*)", r"argument \1: niet samen te gebruiken met \2"),
+)
+_HELP_HEADINGS = (("usage: ", "gebruik: "), ("\noptions:\n", "\nopties:\n"), ("\npositional arguments:\n", "\nargumenten:\n"))
+
+
+def dutch_argparse_message(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_DUTCH:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, replacement, message, flags=re.DOTALL)
+    return message
+
+
 class DutchArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own errors are English
+    def __init__(self, *args, **kwargs):
+        kwargs["add_help"] = False  # our own -h, with a Dutch help text
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="toon deze hulp en stop")
+
+    def format_usage(self) -> str:
+        return self._dutch(super().format_usage())
+
+    def format_help(self) -> str:
+        return self._dutch(super().format_help())
+
+    @staticmethod
+    def _dutch(text: str) -> str:
+        for english, dutch in _HELP_HEADINGS:
+            text = text.replace(english, dutch, 1)
+        return text
+
+    def error(self, message: str) -> None:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: fout: {message}\n")
+        self.exit(2, f"{self.prog}: fout: {dutch_argparse_message(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +113,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         )
     for problem in report.problems:
         print(f"Let op: {problem}", file=sys.stderr)
-    return 1 if report.problems and not (report.added or report.replaced or report.unchanged) else 0
+    # A file the user named that was refused makes the command fail (exit 1); the index itself stays intact.
+    refused = [p for p in args.paths if any(problem.startswith(f"{p}:") for problem in report.problems)]
+    if refused:
+        print(f"Niet toegevoegd: {', '.join(str(p) for p in refused)}.", file=sys.stderr)
+    nothing_indexed = report.problems and not (report.added or report.replaced or report.unchanged)
+    return 1 if refused or nothing_indexed else 0
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,6 +8,7 @@ from the same numbered sources (assistant.llm).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import unicodedata
@@ -25,7 +26,7 @@ from assistant.models import Answer, Filters, Turn
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
 from assistant.settings import Settings
-from assistant.text import content_stems
+from assistant.text import content_stems, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -33,6 +34,18 @@ from ingest.models import Chunk
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 MAX_QUESTION_CHARS = 2000
+# Terminal escape sequences (colours, cursor moves): removed whole, not only their ESC character.
+_ANSI_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+EXAMPLE_QUESTION = "Komt er een digitale identiteitswallet?"
+ENGLISH_REFUSAL = (
+    "Je vraag lijkt in het Engels te zijn gesteld. Deze assistent begrijpt alleen vragen in het Nederlands, "
+    "over de Werkagenda Waardengedreven Digitaliseren. Stel je vraag in het Nederlands, bijvoorbeeld: "
+    f"*{EXAMPLE_QUESTION}* of *Welke acties vallen onder 2.4?*"
+)
+ENGLISH_NOTICE = (
+    "Je vraag lijkt in het Engels te zijn gesteld; de assistent antwoordt in het Nederlands en begrijpt "
+    "Nederlandse vragen het best."
+)
 SEARCH_DEPTH = 10
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
@@ -49,7 +62,9 @@ class Calibration(BaseModel):
 
 def clean_question(raw: str) -> tuple[str, str]:
     """Strip control characters and bound the length; returns (question, notice)."""
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in str(raw))
+    # Cut a huge input before the per-character work below, so a multi-megabyte paste costs nothing.
+    text = _ANSI_RE.sub(" ", "" if raw is None else str(raw)[: MAX_QUESTION_CHARS * 10])
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
     text = " ".join(text.split())
     notice = ""
     if len(text) > MAX_QUESTION_CHARS:
@@ -118,6 +133,8 @@ class Assistant:
         text, notice = clean_question(question)
         if not text:
             raise UserInputError("Stel een vraag over de werkagenda; de vraag is leeg.")
+        if not any(ch.isalnum() for ch in text):
+            raise UserInputError(f"Je vraag bevat geen woorden. Stel een vraag over de werkagenda, bijvoorbeeld: {EXAMPLE_QUESTION}")
         self.validate_filters(filters)
         try:
             answer = self.answer_extractively(text, list(history), filters)
@@ -126,6 +143,13 @@ class Assistant:
             self.reload(self.collection)
             answer = self.answer_extractively(text, list(history), filters)
         answer.question, answer.notice = text, notice
+        if looks_english(text):
+            # Scope and look-ups read Dutch: an English question is refused for its language, not with
+            # "dat staat niet in de werkagenda", which may be untrue (the agenda does cover wallets).
+            if not answer.in_scope:
+                answer.answer = ENGLISH_REFUSAL
+            else:
+                answer.notice = " ".join(n for n in (notice, ENGLISH_NOTICE) if n)
         final = answer
         if self.llm is not None and answer.in_scope and answer.citations:
             for partial, done in self.llm.stream(answer):

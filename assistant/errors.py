@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from pydantic import ValidationError
 
 # Exceptions whose message is already written in Dutch for users.
@@ -11,6 +13,7 @@ _DUTCH_MESSAGE_TYPES: tuple[type[BaseException], ...] = ()
 def _dutch_types() -> tuple[type[BaseException], ...]:
     global _DUTCH_MESSAGE_TYPES
     if not _DUTCH_MESSAGE_TYPES:
+        from assistant.llm import LLMConfigError
         from index.embeddings import EmbedderUnavailableError
         from index.manifest import EmbedderMismatchError
         from index.store import IndexUnavailableError
@@ -19,9 +22,21 @@ def _dutch_types() -> tuple[type[BaseException], ...]:
 
         _DUTCH_MESSAGE_TYPES = (
             EmbedderMismatchError, IndexUnavailableError, CorpusError, UnreadableDocumentError,
-            EmbedderUnavailableError, UserInputError,
+            EmbedderUnavailableError, UserInputError, LLMConfigError,
         )
     return _DUTCH_MESSAGE_TYPES
+
+
+# The OS's own texts (strerror) are English; these are the ones a user can cause and fix.
+_ERRNO_DUTCH = {
+    errno.ENOENT: "bestaat niet",
+    errno.EISDIR: "is een map, geen bestand",
+    errno.ENOTDIR: "ligt niet in een map (een deel van het pad is een bestand)",
+    errno.ENOSPC: "kan niet worden geschreven: de schijf is vol",
+    errno.EROFS: "kan niet worden geschreven: de schijf is alleen-lezen",
+    errno.ENAMETOOLONG: "heeft een te lange naam",
+    errno.EMFILE: "kan niet worden geopend: te veel open bestanden",
+}
 
 
 class UserInputError(ValueError):
@@ -37,5 +52,14 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, PermissionError):
         return f"Geen toegang tot {getattr(exc, 'filename', '') or 'een bestand'}. Controleer de rechten of kies een andere --data-dir."
     if isinstance(exc, OSError):
-        return f"Bestandsfout: {exc.strerror or exc}."
+        return _os_error_message(exc)
     return f"Er ging iets onverwachts mis ({type(exc).__name__}). Probeer het opnieuw; zet WERKAGENDA_DEBUG=1 voor details."
+
+
+def _os_error_message(exc: OSError) -> str:
+    name = getattr(exc, "filename", None)
+    what = f"'{name}'" if name else "een bestand"
+    problem = _ERRNO_DUTCH.get(exc.errno or 0)
+    if problem:
+        return f"{what[0].upper()}{what[1:]} {problem}."
+    return f"Bestandsfout bij {what} (foutcode {exc.errno}). Controleer het pad en de rechten."

@@ -112,7 +112,7 @@ class LLMBackend:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMBackend:
-        return cls(parse_llm(settings.llm), settings.llm_timeout, settings.llm_api_key)
+        return cls(parse_llm(settings.llm), settings.llm_timeout, settings.llm_api_key.get_secret_value())
 
     def messages(self, answer: Answer) -> list[ChatMessage]:
         return [

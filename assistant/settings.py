@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The corpus shipped with the repository; used when no other corpus dir is set.
@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     llm: str = Field(default="", description="leeg = geen LLM; ollama:<model>[@url] of openai:<model>@<base-url>")
     llm_timeout: float = 30.0
-    llm_api_key: str = Field(default="", repr=False)
+    # SecretStr: never shown by repr, str or model_dump_json ("**********"), so it cannot end up in a log.
+    llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
     top_k: int = 5
 
     def chroma_server(self) -> tuple[str, int] | None:

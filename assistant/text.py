@@ -54,3 +54,21 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(",;:(") + " …"
+
+
+# Function words that are English and never Dutch: enough of them means the question is English.
+# Words both languages use ("is", "in", "me", "of", "was", "over", "want", "men") count for neither.
+ENGLISH_WORDS = frozenset(
+    """the what which who whom whose how why when where does do did will would should could can there be
+    been being about and to for with from this that these those are were it its you your my our their they
+    government any please tell i a an on has have""".split()
+)
+DUTCH_WORDS = (STOPWORDS | QUESTION_WORDS) - {"me", "of", "was", "over", "in", "is", "had", "want", "men"}
+
+
+def looks_english(text: str) -> bool:
+    """True when a question is plainly English (two or more English function words, more than Dutch ones)."""
+    words = re.findall(r"(?u)\b\w+\b", fold(text))  # with one-letter words ("a", "I"), unlike tokens()
+    english = sum(1 for w in words if w in ENGLISH_WORDS)
+    dutch = sum(1 for w in words if w in DUTCH_WORDS)
+    return english >= 2 and english > dutch

@@ -65,6 +65,10 @@ def slugify(value: str) -> str:
 
 def source_for_path(path: Path) -> SourceFile:
     """A document the user adds with `werkagenda ingest PATH` (not in the manifest)."""
+    if path.is_dir():
+        raise CorpusError(
+            f"'{path}' is een map, geen bestand. Geef de bestanden zelf op, bijvoorbeeld: werkagenda ingest {path}/*.pdf"
+        )
     if not path.is_file():
         raise CorpusError(f"Bestand niet gevonden: {path}")
     title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name

@@ -68,8 +68,12 @@ def read_text(path: Path) -> tuple[str, Format]:
     """(text, format) of a source file. Raises UnreadableDocumentError with a Dutch message."""
     try:
         data = path.read_bytes()
+    except PermissionError as exc:  # the OS's own text (strerror) is English
+        raise UnreadableDocumentError(f"Kan '{path.name}' niet openen: geen leesrechten.") from exc
     except OSError as exc:
-        raise UnreadableDocumentError(f"Kan '{path.name}' niet openen: {exc.strerror or exc}.") from exc
+        raise UnreadableDocumentError(f"Kan '{path.name}' niet openen (foutcode {exc.errno}).") from exc
+    if not data:  # also an empty .pdf: "empty" says more than "damaged"
+        raise UnreadableDocumentError(f"'{path.name}' is leeg; er valt niets te indexeren.")
     fmt = detect_format(path, data[:_SNIFF_BYTES])
     if fmt == "pdf":
         return _pdf_text(path.name, data), fmt
@@ -95,8 +99,27 @@ def decode_bytes(name: str, data: bytes) -> str:
         return _decode_damaged(data)
 
 
+# Formats people try to add that are not text, recognised by their first bytes: even a tiny one
+# (too short for the control-character test below) must not be indexed as text.
+_OTHER_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "een Office- of zipbestand (bijvoorbeeld .docx, .xlsx, .odt)"),
+    (b"PK\x05\x06", "een Office- of zipbestand (bijvoorbeeld .docx, .xlsx, .odt)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "een oud Office-bestand (bijvoorbeeld .doc of .xls)"),
+    (b"{\\rtf", "een RTF-bestand"),
+    (b"\x89PNG", "een afbeelding"),
+    (b"\xff\xd8\xff", "een afbeelding"),
+    (b"GIF8", "een afbeelding"),
+)
+
+
 def _refuse_binary(name: str, data: bytes) -> None:
     sample = data[:_SNIFF_BYTES]
+    kind = next((kind for magic, kind in _OTHER_FORMATS if sample.startswith(magic)), None)
+    if kind:
+        raise UnreadableDocumentError(
+            f"Kan '{name}' niet lezen: het bestand bevat binaire gegevens ({kind}) en is geen tekstbestand. "
+            f"Sla het op als {SUPPORTED} (bijvoorbeeld een Word-bestand via 'Opslaan als PDF')."
+        )
     if b"\x00" in sample or len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise UnreadableDocumentError(
             f"Kan '{name}' niet lezen: het bestand bevat binaire gegevens en is geen tekstbestand. "

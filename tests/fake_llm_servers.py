@@ -48,7 +48,7 @@ class FakeLLMServer:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                fake.requests.append({"path": self.path, "body": body})
+                fake.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
                 time.sleep(fake.delay)
                 if fake.protocol == "ollama" and self.path == "/api/chat":
                     return self._ollama(body)

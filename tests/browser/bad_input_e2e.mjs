@@ -1,0 +1,88 @@
+// Hostile input in a real headless Chromium: HTML, JavaScript and Markdown typed as questions, and
+// a user-added document whose text carries the same payloads, must show up as text and never run.
+//
+//   node bad_input_e2e.mjs --url http://127.0.0.1:7860/ --chromium /usr/bin/chromium \
+//        --questions '["<img src=x onerror=...>", ...]'
+//
+// Every payload sets window.__xss (or opens a dialog) if it ever runs. The script asks each question
+// with the keyboard, then a normal one, and prints one JSON object with what it saw; the pytest
+// wrapper (tests/test_bad_input.py) makes the assertions.
+import { chromium } from "playwright-core";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const url = args.url ?? "http://127.0.0.1:7860/";
+const executablePath = args.chromium ?? "/usr/bin/chromium";
+const questions = JSON.parse(args.questions ?? "[]");
+
+const result = { url, asked: [], dialogs: [] };
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+});
+const externalRequests = [];
+try {
+  const context = await browser.newContext({ locale: "nl-NL", viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  page.on("dialog", async (dialog) => { result.dialogs.push(dialog.message()); await dialog.dismiss(); });
+  page.on("request", (req) => {
+    const u = new URL(req.url());
+    if (!["127.0.0.1", "localhost"].includes(u.hostname) && !u.protocol.startsWith("data")) externalRequests.push(req.url());
+  });
+  await page.goto(url, { waitUntil: "domcontentloaded" });
+  const input = page.getByRole("textbox", { name: "Je vraag" });
+  await input.waitFor({ state: "visible" });
+
+  // Count every final status line (anything but "Bezig met zoeken"): one per question answered or refused.
+  await page.evaluate(() => {
+    window.__finals = 0;
+    let last = "";
+    const status = document.querySelector("#status");
+    new MutationObserver(() => {
+      const text = status.innerText.trim();
+      if (text !== last) {
+        last = text;
+        if (text && !text.startsWith("Bezig")) window.__finals += 1;
+      }
+    }).observe(status, { childList: true, subtree: true, characterData: true });
+  });
+
+  for (const question of questions) {
+    const before = await page.evaluate(() => window.__finals);
+    await input.fill(question);
+    await input.press("Enter");
+    await page.waitForFunction((n) => window.__finals > n, before, { timeout: 60_000 });
+    await page.waitForTimeout(300); // let the last render settle
+    result.asked.push({
+      question,
+      status: await page.locator("#status").innerText(),
+      lastUser: await page.locator("#gesprek").evaluate((el) => {
+        const users = el.querySelectorAll('[data-testid="user"]');
+        return users.length ? users[users.length - 1].innerText : "";
+      }),
+      lastBot: await page.locator("#gesprek").evaluate((el) => {
+        const bots = el.querySelectorAll('[data-testid="bot"]');
+        return bots.length ? bots[bots.length - 1].innerText.slice(0, 3000) : "";
+      }),
+      sources: (await page.locator("#bronnen").innerText()).slice(0, 3000),
+    });
+  }
+  result.gesprekText = (await page.locator("#gesprek").innerText()).slice(0, 20000);
+  result.citationLinks = await page.locator('#gesprek a[href="#bron-1"]').count();
+  result.xss = await page.evaluate(() => window.__xss ?? null);
+  // Elements the payloads would create if they were rendered as HTML instead of text.
+  result.injected = await page.evaluate(() => Array.from(document.querySelectorAll(
+    '#gesprek img, #bronnen img, #gesprek script, #bronnen script, #gesprek iframe, #bronnen iframe, ' +
+    'a[href^="javascript:"], [onerror], [onload]:not(body):not(link):not(script[src])',
+  )).map((el) => el.outerHTML.slice(0, 200)));
+} catch (err) {
+  result.error = String(err && err.stack ? err.stack : err);
+} finally {
+  result.externalRequests = externalRequests;
+  await browser.close();
+}
+console.log(JSON.stringify(result));
