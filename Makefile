@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast eval lint clean lock audit
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first and pinned: 2.13.0 is the CPU build available offline; unpinned pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	# The lock file constrains every dependency, so a fresh machine gets the versions that were tested
+	# and audited, not whatever was released since.
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)
