@@ -399,8 +399,11 @@ def test_payloads_from_a_document_render_inert(hostile_app):
 
     demo, _ = hostile_app
     backend = demo.backend
-    for question in (PAYLOAD_QUESTION, "Wat is het aanspreekpunt voor kwetsbaarheden in de proeftuin?"):
-        answer = backend.assistant.ask(question)
+    # The second question is asked within the document (filter): which of two near-equal sections
+    # ranks first is not what this test is about, rendering the payloads of each one is.
+    only_doc = Filters(document="proeftuin-kwetsbaarheden")
+    for question, filters in ((PAYLOAD_QUESTION, None), ("Wat is het aanspreekpunt voor kwetsbaarheden in de proeftuin?", only_doc)):
+        answer = backend.assistant.ask(question, filters=filters)
         assert answer.in_scope and answer.citations[0].document == "proeftuin-kwetsbaarheden"
         assert "window.__xss" in answer.answer  # the data keeps the text as written ...
         sources = render_sources(answer, backend.by_id)
@@ -408,7 +411,11 @@ def test_payloads_from_a_document_render_inert(hostile_app):
         for rendered in (sources, chat):  # ... the rendered chat (Markdown) and sources (HTML) show it as text
             assert "<img" not in rendered and "<script" not in rendered and 'href="javascript' not in rendered
         assert "](javascript:" not in chat and "![pixel](" not in chat  # no Markdown link or image either
-        assert "&lt;" in sources + chat
+        cited_text = " ".join(backend.by_id[c.id].text for c in answer.citations)
+        if question == PAYLOAD_QUESTION:
+            assert "<img" in cited_text  # the first section carries the HTML payloads
+        if "<" in cited_text:  # markup in a cited source is shown escaped in its full text
+            assert "&lt;" in sources
 
 
 @pytest.mark.browser
