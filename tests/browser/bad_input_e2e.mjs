@@ -7,7 +7,7 @@
 // Every payload sets window.__xss (or opens a dialog) if it ever runs. The script asks each question
 // with the keyboard, then a normal one, and prints one JSON object with what it saw; the pytest
 // wrapper (tests/test_bad_input.py) makes the assertions.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./launch.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
@@ -17,12 +17,7 @@ const executablePath = args.chromium ?? "/usr/bin/chromium";
 const questions = JSON.parse(args.questions ?? "[]");
 
 const result = { url, asked: [], dialogs: [] };
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium(executablePath);
 const externalRequests = [];
 try {
   const context = await browser.newContext({ locale: "nl-NL", viewport: { width: 1366, height: 900 } });

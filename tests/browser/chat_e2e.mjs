@@ -6,7 +6,7 @@
 // sources panel, gives feedback, checks keyboard access and lang="nl", runs axe-core (WCAG 2.1 A/AA)
 // on the chat and on the agenda table, and saves screenshots. It prints one JSON object with what it
 // saw; the pytest wrapper (tests/test_app_browser.py) makes the assertions.
-import { chromium } from "playwright-core";
+import { launchChromium } from "./launch.mjs";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -44,12 +44,7 @@ async function axeScan(page, label) {
   return { label, ...report };
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
-});
+const browser = await launchChromium(executablePath);
 const externalRequests = [];
 const consoleErrors = [];
 try {
