@@ -27,6 +27,7 @@ class Composer:
     question_stems: list[str]
     citations: list[Chunk] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
+    quoted: dict[str, str] = field(default_factory=dict)  # chunk id → sentence the lead already quotes
 
     def cite(self, chunk: Chunk) -> str:
         if chunk not in self.citations:
@@ -62,6 +63,20 @@ class Composer:
         best = max(candidates, key=lambda s: (self.relevance(s), -candidates.index(s)))
         return clip(best, limit)
 
+    def quote(self, chunk: Chunk, text: str, limit: int) -> str:
+        """The lead's quote from a chunk, remembered so the item's bullet does not repeat it."""
+        sentence = self.best_sentence(text, limit)
+        self.quoted[chunk.id] = sentence
+        return sentence
+
+    def unquoted(self, chunk: Chunk, text: str, limit: int) -> str:
+        """The chunk's text minus what the lead already quoted ("" when nothing is left)."""
+        said = self.quoted.get(chunk.id)
+        if said is None:
+            return clip(text, limit)
+        rest = [s for s in (sentences(text) or [text]) if clip(s, len(said)) != said and s not in said]
+        return clip(" ".join(rest), limit) if rest else ""
+
 
 def item_name(chunk: Chunk) -> str:
     """'actie 4 van prioriteit 2.4 (Versterken cybersecurity)' — how the answer refers to a chunk."""
@@ -91,10 +106,14 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
     """A condensed bullet for one chunk, with the fields the question asks about."""
     ref = composer.cite(chunk)
     name = item_name(chunk)
-    head = f"- **{name[0].upper()}{name[1:]}**: " if heading else "- "
+    head = f"- **{name[0].upper()}{name[1:]}**" if heading else "-"
+
+    def opening(text: str) -> str:
+        return f"{head}: {text} {ref}" if text else f"{head} {ref}"
+
     f = chunk.fields
     if chunk.soort == "actie":
-        lines = [head + clip(str(f.get("beschrijving", chunk.text)), ITEM_LIMIT) + f" {ref}"]
+        lines = [opening(composer.unquoted(chunk, str(f.get("beschrijving", chunk.text)), ITEM_LIMIT))]
         wants_2023 = "resultaat_2023" in intent.aspects or not intent.aspects & {"resultaat_2025", "uitvoerders"}
         wants_2025 = "resultaat_2025" in intent.aspects or not intent.aspects & {"resultaat_2023", "uitvoerders"}
         for key, label, wanted in (("resultaat_2023", "t/m 2023", wants_2023), ("resultaat_2025", "t/m 2025", wants_2025)):
@@ -105,7 +124,7 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
             lines.append(f"  - Uitvoerder: {join_names(_list(f.get('uitvoerders')))}")
         return "\n".join(lines)
     if chunk.soort == "doel":
-        lines = [head + clip(str(f.get("tekst", chunk.text)), ITEM_LIMIT + 60) + f" {ref}"]
+        lines = [opening(composer.unquoted(chunk, str(f.get("tekst", chunk.text)), ITEM_LIMIT + 60))]
         indicatoren = _list(f.get("indicatoren"))
         if indicatoren:
             limit = 4 if "indicatoren" in intent.aspects else MAX_ITEMS_PER_FIELD
@@ -113,8 +132,10 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
         return "\n".join(lines)
     if chunk.soort == "resultaten":
         items = _list(f.get("items"))
-        return head + "; ".join(composer.pick_items(items, 3)) + f" {ref}"
-    return head + composer.best_sentence(chunk.text, 320) + f" {ref}"
+        return opening("; ".join(composer.pick_items(items, 3)))
+    if chunk.id in composer.quoted:
+        return ""  # the lead already quotes this section's best sentence
+    return opening(composer.best_sentence(chunk.text, 320))
 
 
 def list_line(composer: Composer, chunk: Chunk, with_priority: bool) -> str:
@@ -137,7 +158,7 @@ def answer_items(composer: Composer, intent: Intent, chunks: Sequence[Chunk]) ->
     top = chunks[0]
     lead = lead_sentence(composer, intent, top)
     blocks = [item_block(composer, c, intent) for c in chunks]
-    return finish(composer, [lead, "\n".join(blocks)])
+    return finish(composer, [lead, "\n".join(b for b in blocks if b)])
 
 
 def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
@@ -152,12 +173,12 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
         if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
             return f"Het beoogde resultaat {label} van {name}: {'; '.join(composer.pick_items(items, 3))} {ref}."
     if top.soort == "actie":
-        return f"De werkagenda noemt hiervoor {name}: {composer.best_sentence(str(f.get('beschrijving')), 220)} {ref}"
+        return f"De werkagenda noemt hiervoor {name}: {composer.quote(top, str(f.get('beschrijving')), 220)} {ref}"
     if top.soort == "doel":
-        return f"De werkagenda stelt hierover {name}: {composer.best_sentence(str(f.get('tekst')), 220)} {ref}"
-    if top.soort == "sectie":
+        return f"De werkagenda stelt hierover {name}: {composer.quote(top, str(f.get('tekst')), 220)} {ref}"
+    if top.soort == "resultaten":  # its bullet lists the results themselves, no quote to repeat
         return f"Volgens {name}: {composer.best_sentence(top.text, 260)} {ref}"
-    return f"Volgens {name}: {composer.best_sentence(top.text, 260)} {ref}"
+    return f"Volgens {name}: {composer.quote(top, top.text, 260)} {ref}"
 
 
 def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_priority: bool) -> str:

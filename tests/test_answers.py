@@ -36,6 +36,15 @@ def test_wallet_question_cites_priority_3_2(assistant):
     assert len(answer.answer) < 2500
 
 
+@pytest.mark.parametrize("question", ["Komt er een digitale identiteitswallet?", "Wat doet de overheid tegen nepnieuws op internet?"])
+def test_the_lead_quote_is_not_repeated_in_the_items(assistant, question):
+    answer = assistant.ask(question)
+    lead = answer.answer.split("\n\n")[0]
+    quote = lead.split("*): ", 1)[1].rsplit(" [1]", 1)[0].rstrip(" …")
+    assert len(quote) > 40, lead
+    assert answer.answer.count(quote) == 1, "the lead's quote appears again in an item"
+
+
 def test_who_carries_out_an_action_named_by_code(assistant):
     answer = assistant.ask("Wie voert actie 4 van 2.4 uit?")
     assert answer.route == "opzoeken" and cited(answer) == ["wwd-2022:2.4:actie:4"]
