@@ -320,13 +320,13 @@ def measure_queries(
     parts: dict[str, list[float]] = {k: [] for k in RETRIEVAL_PARTS}
     for question in tqdm(questions, desc=desc, unit="vraag", disable=not progress):
         # A user's question is new: without clearing, the second measurement would skip the model.
-        retrieval._QUERY_CACHE.clear()
+        retrieval.clear_query_cache()
         started = time.perf_counter()
         found = assistant.retriever.search(question, None, SEARCH_DEPTH)
         search_ms.append((time.perf_counter() - started) * 1000)
         for key in RETRIEVAL_PARTS:
             parts[key].append(found.timings_ms.get(key, 0.0))
-        retrieval._QUERY_CACHE.clear()
+        retrieval.clear_query_cache()
         started = time.perf_counter()
         assistant.ask(question)
         answer_ms.append((time.perf_counter() - started) * 1000)

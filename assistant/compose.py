@@ -27,7 +27,7 @@ class Composer:
     question_stems: list[str]
     citations: list[Chunk] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
-    quoted: dict[str, str] = field(default_factory=dict)  # chunk id → sentence the lead already quotes
+    quoted: dict[str, str] = field(default_factory=dict)  # chunk id → the sentence the lead quotes (unclipped)
 
     def cite(self, chunk: Chunk) -> str:
         if chunk not in self.citations:
@@ -58,24 +58,23 @@ class Composer:
         ranked = sorted(range(len(items)), key=lambda i: (-self.relevance(items[i]), i))[:limit]
         return [clip(items[i], ITEM_LIMIT) for i in sorted(ranked)]
 
-    def best_sentence(self, text: str, limit: int = 260) -> str:
+    def _best(self, text: str) -> str:
         candidates = sentences(text) or [text]
-        best = max(candidates, key=lambda s: (self.relevance(s), -candidates.index(s)))
-        return clip(best, limit)
+        return max(candidates, key=lambda s: (self.relevance(s), -candidates.index(s)))
+
+    def best_sentence(self, text: str, limit: int = 260) -> str:
+        return clip(self._best(text), limit)
 
     def quote(self, chunk: Chunk, text: str, limit: int) -> str:
         """The lead's quote from a chunk, remembered so the item's bullet does not repeat it."""
-        sentence = self.best_sentence(text, limit)
-        self.quoted[chunk.id] = sentence
-        return sentence
+        self.quoted[chunk.id] = sentence = self._best(text)
+        return clip(sentence, limit)
 
     def unquoted(self, chunk: Chunk, text: str, limit: int) -> str:
-        """The chunk's text minus what the lead already quoted ("" when nothing is left)."""
+        """The chunk's text minus the sentence the lead already quoted ("" when nothing is left)."""
         said = self.quoted.get(chunk.id)
-        if said is None:
-            return clip(text, limit)
-        rest = [s for s in (sentences(text) or [text]) if clip(s, len(said)) != said and s not in said]
-        return clip(" ".join(rest), limit) if rest else ""
+        rest = [s for s in (sentences(text) or [text]) if s != said]
+        return clip(" ".join(rest), limit)
 
 
 def item_name(chunk: Chunk) -> str:

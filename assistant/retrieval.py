@@ -27,6 +27,11 @@ QUERY_CACHE_SIZE = 2048
 _QUERY_CACHE: dict[tuple[int, str], list[float]] = {}  # shared by retrievers over the same model
 
 
+def clear_query_cache() -> None:
+    """Forget embedded questions, so a measurement sees a new user's question (model included)."""
+    _QUERY_CACHE.clear()
+
+
 class FusionParams(BaseModel):
     method: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
     dense_weight: float = 0.7

@@ -1,7 +1,8 @@
 """In or out of scope: does the agenda cover this question?
 
-Four cheap signals: how close the best dense hit is (cosine), the best BM25 score, the share of the question's content stems the corpus knows (exactly, or one typo away), and
-that share weighted by how specific each stem is (idf; an unknown stem weighs most). A logistic
+Four cheap signals: how close the best dense hit is (cosine), the best BM25 score, the share of
+the question's content stems the corpus knows (exactly, or one typo away), and that share weighted
+by how specific each stem is (idf; an unknown stem weighs most). A logistic
 model over them is fitted on the dev set by `python -m evals.tune` and stored in calibration.json;
 no phrases are listed anywhere.
 

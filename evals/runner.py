@@ -427,14 +427,6 @@ def open_systems(
         yield name, system, time.perf_counter() - t0
 
 
-def _clear_query_cache() -> None:
-    from assistant import retrieval
-
-    cache = getattr(retrieval, "_QUERY_CACHE", None)
-    if hasattr(cache, "clear"):
-        cache.clear()
-
-
 def run_eval(
     settings: Settings, question_set: QuestionSet, configs: Sequence[str] = ("full",), progress: bool = True,
     notify: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), judge: LLMJudge | None | bool = True,
@@ -442,6 +434,7 @@ def run_eval(
     """Run every configuration over the question set. judge=True: use an LLM judge when one is configured."""
     from tqdm import tqdm
 
+    from assistant.retrieval import clear_query_cache
     from index.embeddings import parse_embedder
 
     names = list(dict.fromkeys(configs)) or ["full"]
@@ -466,7 +459,7 @@ def run_eval(
                 by_id = system.by_id
                 warnings.extend(question_set.check_against_index(by_id))
             bar.set_description(f"Evalueren ({name})")
-            _clear_query_cache()  # every configuration pays for its own query embeddings (fair latency)
+            clear_query_cache()  # every configuration pays for its own query embeddings (fair latency)
             results[name] = run_system(name, system, questions, bar, judge, setup)
     finally:
         bar.close()

@@ -79,22 +79,14 @@ def collect_sources(corpus_dir: Path, data_dir: Path) -> list[SourceFile]:
     return unique
 
 
-def embed_chunks(
-    embedding, chunks: Sequence[Chunk], progress: bool, into: ChunkCollection | None = None,
-) -> list[list[float]]:
-    """Embed in batches; with `into`, each batch is stored at once (memory stays flat as the corpus grows)."""
-    vectors: list[list[float]] = []
+def embed_chunks(embedding, chunks: Sequence[Chunk], progress: bool, into: ChunkCollection) -> None:
+    """Embed in batches, each stored at once: memory stays flat as the corpus grows."""
     bar = tqdm(total=len(chunks), desc="Embedden", unit="chunk", disable=not progress)
     for start in range(0, len(chunks), EMBED_BATCH):
         batch = chunks[start : start + EMBED_BATCH]
-        batch_vectors = embedding.get_text_embedding_batch([c.embed_text for c in batch])
-        if into is not None:
-            into.add(batch, batch_vectors)
-        else:
-            vectors.extend(batch_vectors)
+        into.add(batch, embedding.get_text_embedding_batch([c.embed_text for c in batch]))
         bar.update(len(batch))
     bar.close()
-    return vectors
 
 
 def run_ingest(
