@@ -20,13 +20,14 @@ from pydantic import BaseModel
 from assistant import compose
 from assistant.compose import Composer
 from assistant.errors import UserInputError
+from assistant.exemplars import exemplar_votes
 from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
 from assistant.settings import Settings
-from assistant.text import content_stems, looks_english
+from assistant.text import content_stems, content_words, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -79,6 +80,7 @@ class Assistant:
         self.calibration = calibration
         self._reload_lock = threading.Lock()
         self.use_collection(collection, embedding)
+        self.exemplars = exemplar_votes(calibration.scope, embedding, parse_embedder(settings.embedder).key, settings.data_dir)
         self.llm = None
         if settings.llm:
             from assistant.llm import LLMBackend
@@ -268,6 +270,10 @@ class Assistant:
         if not actions:
             return None
         if intent.topic_stems:  # "Wat doet BZK aan cybersecurity?": search within that organisation's actions
+            # "Hoeveel geld krijgt Defensie?" names an uitvoerder but asks about something else. The
+            # scope model knows Dutch questions only: an English one keeps its organisation look-up.
+            if not looks_english(intent.question) and not self.covers(intent, search, filters):
+                return "buiten_scope", compose.refusal_text(), False
             allowed = {c.id for c in actions}
             hits = [h.chunk for h in search.hits if h.chunk.id in allowed]
             if not hits:
@@ -278,12 +284,14 @@ class Assistant:
         lead = f"{org.code} ({org.name}) is uitvoerder bij {len(actions)} {'actie' if len(actions) == 1 else 'acties'} in de werkagenda:"
         return "organisatie", compose.answer_list(composer, lead, actions, True), True
 
-    def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
-        # Whether the agenda covers the question does not depend on the filter the user chose:
-        # decide scope on the whole corpus, then answer from the filtered hits.
+    def covers(self, intent: Intent, search: SearchResult, filters: Filters | None) -> bool:
+        """The scope decision. Whether the agenda covers a question does not depend on the filter the
+        user chose: it is decided on the whole corpus."""
         scope_search = search if filters is None or filters.is_empty() else self.retriever.search(intent.question)
-        signals = self.scope_signals(intent, scope_search)
-        if not search.hits or not in_scope(signals, self.calibration.scope):
+        return in_scope(self.scope_signals(intent, scope_search), self.calibration.scope)
+
+    def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
+        if not search.hits or not self.covers(intent, search, filters):
             return "buiten_scope", compose.refusal_text(), False
         top = search.hits[0]
         chosen = [top.chunk] + [
@@ -299,8 +307,13 @@ class Assistant:
 
     def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:
         stems = content_stems(intent.question)
+        subject = " ".join(content_words(intent.question))
+        topic_lexical = self.retriever.lexical.scores(subject) if subject else None
         return ScopeSignals(
             dense_top=search.dense_top, dense_gap=search.dense_gap, lexical_top=search.lexical_top,
             coverage=self.vocabulary.coverage(stems), idf_coverage=self.vocabulary.idf_coverage(stems),
+            topic_lexical_top=float(topic_lexical.max(initial=0.0)) if topic_lexical is not None else 0.0,
+            # The question's embedding is cached by the search that preceded this call.
+            exemplar_vote=self.exemplars.vote(self.retriever.embed_query(intent.question)),
         )
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.organisations import Organisation, find_in_question
-from assistant.text import content_stems, fold, tokens
+from assistant.text import content_stems, content_words, fold, tokens
 
 PRIORITY_CODES = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3", "5.1")
 
@@ -80,18 +80,12 @@ def analyse(question: str, has_history: bool = False) -> Intent:
     org_words = {w for org in intent.organisations for w in tokens(f"{org.code} {org.name} {' '.join(org.aliases)}")}
     aspect_words = {w for keys in ASPECT_WORDS.values() for w in keys}
     intent.topic_stems = [
-        s for s, w in zip(content_stems(question), _content_words(question))
+        s for s, w in zip(content_stems(question), content_words(question))
         if w not in org_words and w not in aspect_words and not re.fullmatch(r"\d+", w)
         and w not in {"prioriteit", "prioriteiten", "programmalijn", "nummer", "uit", "bij", "aan", "mee"}
     ]
     intent.follow_up = has_history and _looks_like_follow_up(words, intent)
     return intent
-
-
-def _content_words(question: str) -> list[str]:
-    from assistant.text import QUESTION_WORDS, STOPWORDS
-
-    return [w for w in tokens(question) if w not in STOPWORDS and w not in QUESTION_WORDS]
 
 
 def _looks_like_follow_up(words: list[str], intent: Intent) -> bool:

@@ -35,10 +35,14 @@ def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(fold(text))
 
 
+def content_words(text: str) -> list[str]:
+    """The words that carry meaning (no stop words, no question words), folded."""
+    return [w for w in tokens(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+
+
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (no stop words, no question words)."""
-    words = [w for w in tokens(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
-    return stemmer().stemWords(words)
+    return stemmer().stemWords(content_words(text))
 
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
