@@ -27,7 +27,7 @@ from assistant.models import Answer, Filters, Turn
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
 from assistant.settings import Settings
-from assistant.text import content_stems, content_words, looks_english
+from assistant.text import content_stems, content_words, looks_english, stemmer
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -50,6 +50,18 @@ ENGLISH_NOTICE = (
 SEARCH_DEPTH = 10
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
+
+
+def organisation_subject_needs_scope(intent: Intent) -> bool:
+    """An organisation look-up with a subject passes the scope decision: "Hoeveel geld krijgt
+    Defensie?" names an uitvoerder but asks about something else. The scope model knows Dutch
+    questions only: an English one keeps its look-up."""
+    return bool(intent.topic_stems) and not looks_english(intent.question)
+
+
+def takes_scope_decision(intent: Intent, route: str) -> bool:
+    """Whether an answer on this route went through the scope decision (what evals.tune fits on)."""
+    return route in ("zoeken", "buiten_scope") or (route == "organisatie" and organisation_subject_needs_scope(intent))
 
 
 class Calibration(BaseModel):
@@ -270,9 +282,7 @@ class Assistant:
         if not actions:
             return None
         if intent.topic_stems:  # "Wat doet BZK aan cybersecurity?": search within that organisation's actions
-            # "Hoeveel geld krijgt Defensie?" names an uitvoerder but asks about something else. The
-            # scope model knows Dutch questions only: an English one keeps its organisation look-up.
-            if not looks_english(intent.question) and not self.covers(intent, search, filters):
+            if organisation_subject_needs_scope(intent) and not self.covers(intent, search, filters):
                 return "buiten_scope", compose.refusal_text(), False
             allowed = {c.id for c in actions}
             hits = [h.chunk for h in search.hits if h.chunk.id in allowed]
@@ -306,8 +316,9 @@ class Assistant:
         return "zoeken", compose.answer_items(composer, intent, chosen), True
 
     def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:
-        stems = content_stems(intent.question)
-        subject = " ".join(content_words(intent.question))
+        words = content_words(intent.question)
+        stems = stemmer().stemWords(words)
+        subject = " ".join(words)
         topic_lexical = self.retriever.lexical.scores(subject) if subject else None
         return ScopeSignals(
             dense_top=search.dense_top, dense_gap=search.dense_gap, lexical_top=search.lexical_top,

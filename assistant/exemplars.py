@@ -8,7 +8,7 @@ questions on first use (a few seconds) and keeps them in the data dir for the ne
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -44,8 +44,9 @@ def load_vectors(path: Path, embedder_key: str, exemplars: Sequence[ScopeExempla
     return vectors if vectors.shape[0] == len(exemplars) else None
 
 
-def embed_exemplars(embedding, exemplars: Sequence[ScopeExemplar]) -> np.ndarray:
-    return np.array([embedding.get_query_embedding(e.question) for e in exemplars], dtype=np.float32)
+def embed_exemplars(embed_query: Callable[[str], Sequence[float]], exemplars: Sequence[ScopeExemplar]) -> np.ndarray:
+    """Exemplar vectors, embedded as questions (tuning passes the retriever's cached embed_query)."""
+    return np.array([embed_query(e.question) for e in exemplars], dtype=np.float32)
 
 
 def exemplar_votes(params: ScopeParams, embedding, embedder_key: str, data_dir: Path) -> ExemplarVotes:
@@ -58,7 +59,7 @@ def exemplar_votes(params: ScopeParams, embedding, embedder_key: str, data_dir: 
         vectors = load_vectors(path, embedder_key, exemplars)
         if vectors is not None:
             return ExemplarVotes(vectors, labels, params.neighbours)
-    vectors = embed_exemplars(embedding, exemplars)
+    vectors = embed_exemplars(embedding.get_query_embedding, exemplars)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         save_vectors(cache, embedder_key, exemplars, vectors)

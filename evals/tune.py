@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.engine import CALIBRATION_FILE, Assistant, Calibration
-from assistant.exemplars import SHIPPED_VECTORS, save_vectors
+from assistant.engine import CALIBRATION_FILE, Assistant, Calibration, takes_scope_decision
+from assistant.exemplars import SHIPPED_VECTORS, embed_exemplars, save_vectors
 from assistant.intent import analyse
 from assistant.retrieval import FusionParams
 from assistant.scope import ExemplarVotes, ScopeExemplar, ScopeParams, ScopeSignals
 from assistant.settings import Settings
-from assistant.text import looks_english
 from evals.questions import Question, load_questions
 from evals.runner import ask_with_history, run_system
 from index.embeddings import parse_embedder
@@ -74,9 +73,7 @@ def search_signals(system: Assistant, questions: list[Question]) -> list[tuple[Q
     for q in questions:
         answer = ask_with_history(system, q)
         intent = analyse(q.question)
-        decided = answer.route in ("zoeken", "buiten_scope") or (
-            answer.route == "organisatie" and intent.topic_stems and not looks_english(q.question))
-        if not decided:
+        if not takes_scope_decision(intent, answer.route):
             continue  # look-ups by code, organisation or follow-up are in scope by construction
         out.append((q, system.scope_signals(intent, system.retriever.search(q.question))))
     return out
@@ -86,7 +83,7 @@ def with_exemplar_votes(system: Assistant, samples: list[tuple[Question, ScopeSi
                         ) -> tuple[list[tuple[Question, ScopeSignals]], list[ScopeExemplar], np.ndarray]:
     """The samples become the exemplars; each sample's vote is taken from the others."""
     exemplars = [ScopeExemplar(question=q.question, in_scope=not q.out_of_scope) for q, _ in samples]
-    vectors = np.array([system.retriever.embed_query(e.question) for e in exemplars], dtype=np.float32)
+    vectors = embed_exemplars(system.retriever.embed_query, exemplars)  # cached by search_signals
     votes = ExemplarVotes(vectors, [e.in_scope for e in exemplars], SCOPE_NEIGHBOURS)
     voted = [(q, s.model_copy(update={"exemplar_vote": votes.vote(v)})) for (q, s), v in zip(samples, vectors)]
     return voted, exemplars, vectors
