@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast eval lint clean lock audit
+.PHONY: run test eval clean lock audit
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(BIN)/werkagenda chat
 
+# The browser tests need Debian's chromium, Node.js and tests/browser's npm packages; the script
+# installs what is missing and does nothing when all is there, so a fresh clone can run `make test`.
 test: $(STAMP)
+	bash .ci/setup-browser
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)
