@@ -7,6 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 Route = Literal["opzoeken", "organisatie", "zoeken", "vervolg", "buiten_scope", "ongeldig"]
+# covered: the agenda states it; related: nothing states it, but the citations are the closest the
+# agenda comes; not_covered: an honest refusal with referrals (DESIGN.md, "Answer outcomes").
+Outcome = Literal["covered", "related", "not_covered"]
 
 
 class Filters(BaseModel):
@@ -39,11 +42,23 @@ class Citation(BaseModel):
     score: float = 0.0
 
 
+class Referral(BaseModel):
+    """Where to go instead, for a subject the agenda does not cover."""
+
+    name: str  # "de gemeente"
+    url: str  # "https://www.rijksoverheid.nl/..."
+    reason: str = ""  # "voor een paspoort of identiteitskaart"
+
+
 class Answer(BaseModel):
     question: str
     answer: str  # Markdown shown to the user, with [n] markers and a "Bronnen" list
-    in_scope: bool
+    in_scope: bool  # False only for not_covered (and refused input)
     route: Route
+    outcome: Outcome = "covered"
+    question_type: str = ""  # what the lead answers: "janee", "wie", "wanneer", "hoeveel", "naam", "bereikt", "lijst", ...
+    referrals: list[Referral] = Field(default_factory=list)  # not_covered: official sites to go to
+    suggestions: list[str] = Field(default_factory=list)  # questions the agenda does answer (clickable in the UI)
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list)  # ranked chunk ids behind the answer (for evals)
     notice: str = ""  # e.g. "Het taalmodel reageerde niet; dit is het antwoord zonder taalmodel."
@@ -56,10 +71,14 @@ class Answer(BaseModel):
             "question": self.question,
             "answer": self.answer,
             "in_scope": self.in_scope,
+            "outcome": self.outcome,
+            "question_type": self.question_type,
             "route": self.route,
             "mode": self.mode,
             "notice": self.notice,
             "citations": [c.model_dump() for c in self.citations],
+            "referrals": [r.model_dump() for r in self.referrals],
+            "suggestions": self.suggestions,
             "timings_ms": self.timings_ms,
         }
 
