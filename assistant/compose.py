@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.intent import Intent
-from assistant.models import Citation
+from assistant.models import Citation, Referral
 from assistant.text import clip, content_stems, sentences
 from ingest.chunking import short_title
 from ingest.models import Chunk
@@ -185,11 +185,17 @@ def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_pri
     return finish(composer, [lead, "\n".join(lines)])
 
 
-def refusal_text(reason: str = "") -> str:
-    return (
-        (reason + " " if reason else "")
-        + "Dat staat niet in de werkagenda. Ik beantwoord alleen vragen over de Werkagenda Waardengedreven "
+def refusal_text(referrals: Sequence[Referral] = (), suggestions: Sequence[str] = ()) -> str:
+    """The honest refusal: what the assistant covers, where to go instead, questions it does answer."""
+    lines = [
+        "Dat staat niet in de werkagenda. Ik beantwoord alleen vragen over de Werkagenda Waardengedreven "
         "Digitaliseren: de vijf programmalijnen en vijftien prioriteiten, hun doelen en acties, wie ze "
-        "uitvoert en welke resultaten er t/m 2023 en t/m 2025 worden verwacht. Probeer bijvoorbeeld: "
-        "*Komt er een digitale identiteitswallet?* of *Welke acties vallen onder 2.4?*"
-    )
+        "uitvoert en welke resultaten er t/m 2023 en t/m 2025 worden verwacht."
+    ]
+    if referrals:
+        lines.append("Waar je wel terechtkunt:\n" + "\n".join(
+            f"- [{r.name}]({r.url}){f' ({r.reason})' if r.reason else ''}" for r in referrals
+        ))
+    if suggestions:
+        lines.append("Vragen die ik wel kan beantwoorden:\n" + "\n".join(f"- *{q}*" for q in suggestions))
+    return "\n\n".join(lines)

@@ -24,6 +24,7 @@ from assistant.exemplars import exemplar_votes
 from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
+from assistant.referrals import referrals_for
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
 from assistant.settings import Settings
@@ -222,10 +223,29 @@ class Assistant:
         route, text, in_scope_ = routed
         citations = composer.citation_models()
         retrieved = [c.id for c in citations] + [h.chunk.id for h in search.hits if h.chunk.id not in {c.id for c in citations}]
-        return Answer(
+        answer = Answer(
             question=question, answer=text, in_scope=in_scope_, route=route, citations=citations,
             retrieved=retrieved if in_scope_ else [h.chunk.id for h in search.hits], timings_ms=search.timings_ms,
         )
+        if not in_scope_:
+            answer.outcome = "not_covered"
+            answer.referrals = referrals_for(question)
+            answer.suggestions = self.suggestions(search)
+            answer.answer = compose.refusal_text(answer.referrals, answer.suggestions)
+        return answer
+
+    def suggestions(self, search: SearchResult, limit: int = 3) -> list[str]:
+        """Questions the agenda does answer, near the refused one: its closest priorities, else a fixed pair."""
+        codes: list[str] = []
+        for hit in search.hits:
+            if hit.chunk.prioriteit and hit.chunk.document == self.agenda_doc and hit.chunk.prioriteit not in codes:
+                codes.append(hit.chunk.prioriteit)
+        titles = {c.prioriteit: c.prioriteit_titel for c in self.chunks if c.prioriteit}
+        found = [f"Wat houdt prioriteit {code} ({short_title(titles[code], 50)}) in?" for code in codes[:limit - 1]]
+        for fixed in (EXAMPLE_QUESTION, "Welke acties vallen onder 2.4?"):
+            if len(found) < limit and fixed not in found:
+                found.append(fixed)
+        return found
 
     def route_follow_up(self, intent: Intent, history: list[Turn], composer: Composer):
         if not (intent.follow_up and history):
