@@ -144,8 +144,14 @@ def replica_chunk(chunk: Chunk, copy: int) -> Chunk:
     """The chunk as it would be in copy `copy` of its document: new ids, same text."""
     document = copy_document_id(chunk.document, copy)
     prefix = f"{chunk.document}:"
-    chunk_id = document + ":" + chunk.id[len(prefix):] if chunk.id.startswith(prefix) else f"{chunk.id}-kopie-{copy}"
-    return chunk.model_copy(update={"id": chunk_id, "document": document, "label": f"{chunk.label} (kopie {copy})"})
+
+    def renamed(chunk_id: str) -> str:
+        return document + ":" + chunk_id[len(prefix):] if chunk_id.startswith(prefix) else f"{chunk_id}-kopie-{copy}"
+
+    return chunk.model_copy(update={
+        "id": renamed(chunk.id), "document": document, "label": f"{chunk.label} (kopie {copy})",
+        "parent": renamed(chunk.parent) if chunk.parent else "",
+    })
 
 
 def replica_manifest(source: IndexManifest, size: int) -> IndexManifest:
@@ -286,7 +292,7 @@ def measure_cold_start(settings: Settings, question: str = COLD_START_QUESTION) 
 
 def build_replica(source: ChunkCollection, data_dir: Path, size: int, progress: bool) -> int:
     """Write `size` copies of the source index (the first is the original) as the active build in data_dir."""
-    chunks = source.chunks()
+    chunks = source.chunks(children=True)
     ids = [c.id for c in chunks]
     vectors: dict[str, list[float]] = {}
     for start in range(0, len(ids), ADD_BATCH):

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.analysis import DutchAnalyzer
 from assistant.intent import Intent
 from assistant.models import Citation, Referral
 from assistant.text import clip, content_stems, sentences
 from ingest.chunking import short_title
 from ingest.models import Chunk
 
+RELATED_LEAD = "De werkagenda noemt dit niet letterlijk; dit komt het dichtst in de buurt:"
 ITEM_LIMIT = 200  # characters per result item / description in a search answer
 LIST_LINE_LIMIT = 170  # characters per line in a list answer
 MAX_ITEMS_PER_FIELD = 2
@@ -28,6 +30,8 @@ class Composer:
     citations: list[Chunk] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     quoted: dict[str, str] = field(default_factory=dict)  # chunk id → the sentence the lead quotes (unclipped)
+    analyzer: DutchAnalyzer | None = None  # when set, relevance compares index terms (lemmas, compounds, typos)
+    question_terms: set[str] = field(default_factory=set)
 
     def cite(self, chunk: Chunk) -> str:
         if chunk not in self.citations:
@@ -48,6 +52,12 @@ class Composer:
 
     # -- selecting what to say -----------------------------------------------------------------
     def relevance(self, text: str) -> float:
+        """Share of the question's terms the text contains (the analyzer's terms when there is one)."""
+        if self.analyzer is not None and self.question_terms:
+            # idf-weighted: "gezichtsherkenning" says more about a line than "overheid" does
+            terms = set(self.analyzer.document_terms(text))
+            weights = {t: self.analyzer.idf(t) for t in self.question_terms}
+            return sum(w for t, w in weights.items() if t in terms) / sum(weights.values())
         if not self.question_stems:
             return 0.0
         stems = set(content_stems(text))
@@ -77,9 +87,12 @@ class Composer:
         return clip(" ".join(rest), limit)
 
 
+NAME_TITLE_LIMIT = 45  # characters of a priority title inside an answer's sentence; the sources list has it whole
+
+
 def item_name(chunk: Chunk) -> str:
     """'actie 4 van prioriteit 2.4 (Versterken cybersecurity)' — how the answer refers to a chunk."""
-    titel = short_title(chunk.prioriteit_titel, 70)
+    titel = short_title(chunk.prioriteit_titel, NAME_TITLE_LIMIT)
     if chunk.soort in ("actie", "doel"):
         return f"{chunk.soort} {chunk.nummer} van prioriteit {chunk.prioriteit} (*{titel}*)"
     if chunk.soort == "opgave":
@@ -118,16 +131,23 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
         for key, label, wanted in (("resultaat_2023", "t/m 2023", wants_2023), ("resultaat_2025", "t/m 2025", wants_2025)):
             items = _list(f.get(key))
             if wanted and items:
-                lines.append(f"  - Resultaat {label}: " + "; ".join(composer.pick_items(items)))
-        if _list(f.get("uitvoerders")):
-            lines.append(f"  - Uitvoerder: {join_names(_list(f.get('uitvoerders')))}")
+                shown = composer.pick_items(items)
+                rest = len(items) - len(shown)
+                more = f" en nog {rest} {'resultaat' if rest == 1 else 'resultaten'} (zie bron {ref})" if rest > 0 else ""
+                lines.append(f"  - Resultaat {label}: " + "; ".join(shown) + more)
+        cell = f.get("uitvoerder_tekst") or join_names(_list(f.get("uitvoerders")))
+        if cell:
+            lines.append(f"  - Uitvoerder: {cell}")
         return "\n".join(lines)
     if chunk.soort == "doel":
         lines = [opening(composer.unquoted(chunk, str(f.get("tekst", chunk.text)), ITEM_LIMIT + 60))]
         indicatoren = _list(f.get("indicatoren"))
         if indicatoren:
-            limit = 4 if "indicatoren" in intent.aspects else MAX_ITEMS_PER_FIELD
-            lines.append("  - Beoogde indicatoren: " + "; ".join(composer.pick_items(indicatoren, limit)))
+            limit = len(indicatoren) if "indicatoren" in intent.aspects else MAX_ITEMS_PER_FIELD
+            shown = composer.pick_items(indicatoren, limit)
+            rest = len(indicatoren) - len(shown)
+            more = f" en nog {rest} {'indicator' if rest == 1 else 'indicatoren'} (zie bron {ref})" if rest > 0 else ""
+            lines.append("  - Beoogde indicatoren: " + "; ".join(shown) + more)
         return "\n".join(lines)
     if chunk.soort == "resultaten":
         items = _list(f.get("items"))
@@ -166,7 +186,8 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
     f = top.fields
     uitvoerders = _list(f.get("uitvoerders"))
     if "uitvoerders" in intent.aspects and top.soort == "actie" and uitvoerders:
-        return f"{name[0].upper()}{name[1:]} wordt uitgevoerd door {join_names(uitvoerders)} {ref}."
+        cell = str(f.get("uitvoerder_tekst") or join_names(uitvoerders))  # as written: "BZK (MIDO)" keeps MIDO
+        return f"{name[0].upper()}{name[1:]} wordt uitgevoerd door: {cell} {ref}."
     for key, label in (("resultaat_2025", "t/m 2025"), ("resultaat_2023", "t/m 2023")):
         items = _list(f.get(key))
         if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
@@ -183,6 +204,16 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
 def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_priority: bool) -> str:
     lines = [list_line(composer, c, with_priority) for c in chunks]
     return finish(composer, [lead, "\n".join(lines)])
+
+
+def answer_grouped(composer: Composer, lead: str, chunks: Sequence[Chunk]) -> str:
+    """A list across priorities: one heading per priority, one line per item, all of them."""
+    body = [lead]
+    for prio in dict.fromkeys(c.prioriteit for c in chunks):
+        group = [c for c in chunks if c.prioriteit == prio]
+        titel = short_title(group[0].prioriteit_titel, 70)
+        body.append(f"**{prio} {titel}**\n" + "\n".join(list_line(composer, c, False) for c in group))
+    return finish(composer, body)
 
 
 def refusal_text(referrals: Sequence[Referral] = (), suggestions: Sequence[str] = ()) -> str:

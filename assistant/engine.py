@@ -15,20 +15,21 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel
 
-from assistant import compose
+from assistant import compose, leads
 from assistant.compose import Composer
 from assistant.errors import UserInputError
-from assistant.exemplars import exemplar_votes
 from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.referrals import referrals_for
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
+from assistant.analysis import DutchAnalyzer
+from assistant.scope import CorpusVocabulary, Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
-from assistant.text import content_stems, content_words, looks_english, stemmer
+from assistant.text import content_stems, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -49,20 +50,26 @@ ENGLISH_NOTICE = (
     "Nederlandse vragen het best."
 )
 SEARCH_DEPTH = 10
+SUPPORT_HITS = 3  # the scope's support signal reads the best three hits (what an answer would cite)
+LIST_DEPTH = 30  # a list question looks this deep for matching actions across priorities
+# A list keeps the actions whose fused score is at least this share of the best one and that contain
+# one of the question's subject terms; MAX_LIST_ITEMS bounds the answer.
+LIST_RATIO = 0.5
+MAX_LIST_ITEMS = 15
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
-
-
-def organisation_subject_needs_scope(intent: Intent) -> bool:
-    """An organisation look-up with a subject passes the scope decision: "Hoeveel geld krijgt
-    Defensie?" names an uitvoerder but asks about something else. The scope model knows Dutch
-    questions only: an English one keeps its look-up."""
-    return bool(intent.topic_stems) and not looks_english(intent.question)
+# A 2023 article section reports on the priorities its words match best; a second or third priority
+# counts when it scores at least this share of the best (the article's sections each span a few).
+PROGRESS_LINK_RATIO = 0.7
+MAX_PROGRESS_LINKS = 3
+# An organisation's own action answers a question with a subject only when search ranks it this high;
+# lower, the organisation is incidental and the best hit overall answers.
+ORGANISATION_TOP = 3
 
 
 def takes_scope_decision(intent: Intent, route: str) -> bool:
     """Whether an answer on this route went through the scope decision (what evals.tune fits on)."""
-    return route in ("zoeken", "buiten_scope") or (route == "organisatie" and organisation_subject_needs_scope(intent))
+    return route in ("zoeken", "lijst", "buiten_scope")
 
 
 class Calibration(BaseModel):
@@ -93,7 +100,6 @@ class Assistant:
         self.calibration = calibration
         self._reload_lock = threading.Lock()
         self.use_collection(collection, embedding)
-        self.exemplars = exemplar_votes(calibration.scope, embedding, parse_embedder(settings.embedder).key, settings.data_dir)
         self.llm = None
         if settings.llm:
             from assistant.llm import LLMBackend
@@ -102,12 +108,17 @@ class Assistant:
 
     def use_collection(self, collection: ChunkCollection, embedding) -> None:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
-        chunks = collection.chunks()
-        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion)
-        vocabulary = CorpusVocabulary(content_stems(c.embed_text) for c in chunks)
+        units = collection.chunks(children=True)
+        chunks = [c for c in units if not c.is_child]
+        analyzer = DutchAnalyzer(c.embed_text for c in chunks)
+        retriever = HybridRetriever(
+            chunks, collection, embedding, self.calibration.fusion, [c for c in units if c.is_child], analyzer
+        )
+        vocabulary = CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
         self.retriever, self.vocabulary = retriever, vocabulary
         self.agenda_doc = next((c.document for c in chunks if c.soort == "actie"), "")
+        self.progress_sections = link_progress_sections(chunks, retriever, self.agenda_doc)
 
     def reload(self, stale: ChunkCollection) -> None:
         """Switch to the active build after another process ingested (a shared data dir or server)."""
@@ -206,7 +217,11 @@ class Assistant:
     # -- routing -----------------------------------------------------------------------------
     def answer_extractively(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         intent = analyse(question, has_history=bool(history))
-        composer = Composer(question_stems=content_stems(question))
+        analyzer = self.retriever.analyzer
+        composer = Composer(
+            question_stems=content_stems(question), analyzer=analyzer,
+            question_terms=set(analyzer.question_terms(" ".join(analyzer.subject_words(question)))),
+        )
         search_query = question
         if intent.follow_up and history:
             search_query = f"{history[-1].question} {question}"
@@ -217,18 +232,21 @@ class Assistant:
             self.route_follow_up(intent, history, composer)
             or self.route_code(intent, composer, filters)
             or self.route_organisation(intent, composer, filters, search)
+            or self.route_list(intent, composer, filters)
         )
         if routed is None:
             routed = self.route_search(intent, composer, search, filters)
-        route, text, in_scope_ = routed
+        route, text, outcome_ = routed
+        in_scope_ = outcome_ != "not_covered"
         citations = composer.citation_models()
         retrieved = [c.id for c in citations] + [h.chunk.id for h in search.hits if h.chunk.id not in {c.id for c in citations}]
         answer = Answer(
             question=question, answer=text, in_scope=in_scope_, route=route, citations=citations,
             retrieved=retrieved if in_scope_ else [h.chunk.id for h in search.hits], timings_ms=search.timings_ms,
         )
+        answer.outcome = outcome_
+        answer.question_type = intent.kind
         if not in_scope_:
-            answer.outcome = "not_covered"
             answer.referrals = referrals_for(question)
             answer.suggestions = self.suggestions(search)
             answer.answer = compose.refusal_text(answer.referrals, answer.suggestions)
@@ -257,13 +275,14 @@ class Assistant:
         focus = (actions if wants_action_field and actions else cited)[:1]
         if not focus:
             return None
-        return "vervolg", compose.answer_items(composer, intent, focus), True
+        return "vervolg", compose.answer_items(composer, intent, focus), "covered"
 
     def route_code(self, intent: Intent, composer: Composer, filters: Filters | None):
         """Questions that name a priority code: go straight to those items."""
-        if not intent.prioriteit:
+        # "Wie voert actie 4 uit?" with the filter prioriteit=2.4: the filter names the priority.
+        prio = intent.prioriteit or (filters.prioriteit if filters and intent.item else None)
+        if not prio:
             return None
-        prio = intent.prioriteit
         in_prio = [c for c in self.chunks if c.prioriteit == prio and c.document == self.agenda_doc]
         if not in_prio:
             return None
@@ -277,13 +296,13 @@ class Assistant:
                     f"Prioriteit {prio} (*{titel}*) heeft geen {kind} {nummer}; "
                     f"er {'is' if len(siblings) == 1 else 'zijn'} {len(siblings)} {'acties' if kind == 'actie' else 'doelen'}:"
                 )
-                return "opzoeken", compose.answer_list(composer, lead, siblings, False), True
-            return "opzoeken", compose.answer_items(composer, intent, [target]), True
+                return "opzoeken", compose.answer_list(composer, lead, siblings, False), "covered"
+            return "opzoeken", compose.answer_items(composer, intent, [target]), "covered"
         for kind, plural in (("actie", "acties"), ("doel", "doelen")):
             if plural in intent.aspects and not intent.topic_stems:
                 items = [c for c in in_prio if c.soort == kind]
                 lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
-                return "opzoeken", compose.answer_list(composer, lead, items, False), True
+                return "opzoeken", compose.answer_list(composer, lead, items, False), "covered"
         if intent.topic_stems:  # a topic within the priority: search inside it
             return None
         wanted = "resultaten" if "behaalde" in intent.aspects else "opgave"
@@ -291,60 +310,138 @@ class Assistant:
         doelen = [c for c in in_prio if c.soort == "doel"]
         lead = compose.lead_sentence(composer, intent, first)
         lines = [compose.list_line(composer, c, False) for c in doelen]
-        return "opzoeken", compose.finish(composer, [lead, f"De doelen van prioriteit {prio}:", "\n".join(lines)]), True
+        return "opzoeken", compose.finish(composer, [lead, f"De doelen van prioriteit {prio}:", "\n".join(lines)]), "covered"
 
     def route_organisation(self, intent: Intent, composer: Composer, filters: Filters | None, search: SearchResult):
-        """'Welke acties voert BZ uit?': every action whose uitvoerder names the organisation."""
+        """'Welke acties voert BZ uit?': every action whose uitvoerder names the organisation.
+
+        With a subject ("Wat doet BZK aan cybersecurity?") the organisation's actions answer only when
+        search itself ranks one of them near the top; otherwise the question is a topic question and
+        goes to search. An organisation question is never refused: when search finds nothing the
+        agenda covers, the organisation's own list is the answer."""
         if not intent.organisations or intent.prioriteit:
             return None
         org = intent.organisations[0]
         actions = [c for c in self.chunks if c.soort == "actie" and names_organisation(c, org)]
         if not actions:
             return None
-        if intent.topic_stems:  # "Wat doet BZK aan cybersecurity?": search within that organisation's actions
-            if organisation_subject_needs_scope(intent) and not self.covers(intent, search, filters):
-                return "buiten_scope", compose.refusal_text(), False
-            allowed = {c.id for c in actions}
-            hits = [h.chunk for h in search.hits if h.chunk.id in allowed]
-            if not hits:
-                hits = [h.chunk for h in self.retriever.search(intent.question, Filters(uitvoerder=org.code), 5).hits]
-            if hits:
-                return "organisatie", compose.answer_items(composer, intent, hits[:MAX_SEARCH_ITEMS]), True
-            return None
         lead = f"{org.code} ({org.name}) is uitvoerder bij {len(actions)} {'actie' if len(actions) == 1 else 'acties'} in de werkagenda:"
-        return "organisatie", compose.answer_list(composer, lead, actions, True), True
+        org_list = ("organisatie", compose.answer_list(composer, lead, actions, True), "covered")
+        if not intent.topic_stems or intent.wants_list and not self.topic_in(intent, actions):
+            return org_list
+        allowed = {c.id for c in actions}
+        hits = [(h.chunk, h.child) for h in search.hits[:ORGANISATION_TOP] if h.chunk.id in allowed]
+        if hits:
+            return "organisatie", leads.answer(composer, intent, hits[:MAX_SEARCH_ITEMS], "covered"), "covered"
+        outcome_, _ = self.scope_outcome(intent, search, filters)
+        return org_list if outcome_ == "not_covered" else None
 
-    def covers(self, intent: Intent, search: SearchResult, filters: Filters | None) -> bool:
-        """The scope decision. Whether the agenda covers a question does not depend on the filter the
-        user chose: it is decided on the whole corpus."""
+    def topic_in(self, intent: Intent, chunks: Sequence[Chunk]) -> bool:
+        """Does any of these chunks contain one of the question's subject terms?"""
+        terms = set(self.retriever.analyzer.question_terms(" ".join(self.retriever.analyzer.subject_words(intent.question))))
+        return any(terms & set(self.retriever.analyzer.document_terms(c.text)) for c in chunks)
+
+    def scope_outcome(self, intent: Intent, search: SearchResult, filters: Filters | None) -> tuple[Outcome, float]:
+        """The scope decision and its probability. Whether the agenda covers a question does not
+        depend on the filter the user chose: it is decided on the whole corpus."""
         scope_search = search if filters is None or filters.is_empty() else self.retriever.search(intent.question)
-        return in_scope(self.scope_signals(intent, scope_search), self.calibration.scope)
+        p = probability(self.scope_signals(intent, scope_search), self.calibration.scope)
+        return outcome(p, self.calibration.scope), p
 
     def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
-        if not search.hits or not self.covers(intent, search, filters):
-            return "buiten_scope", compose.refusal_text(), False
+        outcome_, _ = self.scope_outcome(intent, search, filters) if search.hits else ("not_covered", 0.0)
+        if outcome_ == "not_covered" or not search.hits:
+            return "buiten_scope", compose.refusal_text(), "not_covered"
         top = search.hits[0]
-        chosen = [top.chunk] + [
-            h.chunk for h in search.hits[1:] if h.score >= RELATED_RATIO * top.score
-        ][: MAX_SEARCH_ITEMS - 1]
-        if not any(c.soort in ("actie", "doel") for c in chosen):
+        chosen = [top] + [h for h in search.hits[1:] if h.score >= RELATED_RATIO * top.score][: MAX_SEARCH_ITEMS - 1]
+        if not any(h.chunk.soort in ("actie", "doel") for h in chosen):
             # The agenda's commitments are what users ask about: when the best hit is background text
             # (an article section, an opgave), also cite the best concrete goal or action nearby.
-            concrete = next((h.chunk for h in search.hits[:5] if h.chunk.soort in ("actie", "doel")), None)
+            concrete = next((h for h in search.hits[:5] if h.chunk.soort in ("actie", "doel")), None)
             if concrete is not None:
                 chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], concrete]
-        return "zoeken", compose.answer_items(composer, intent, chosen), True
+        hits = [(h.chunk, h.child) for h in chosen]
+        if intent.kind == "bereikt":
+            hits = self.with_progress(hits, search)
+        text = leads.answer(composer, intent, hits, outcome_)
+        if outcome_ == "related" and intent.kind != "janee":  # a yes/no lead says "Dat staat er niet precies in" itself
+            text = f"{compose.RELATED_LEAD}\n\n{text}"
+        return "zoeken", text, outcome_
+
+    def with_progress(self, hits: list[tuple[Chunk, Chunk | None]], search: SearchResult) -> list[tuple[Chunk, Chunk | None]]:
+        """"Wat is er bereikt met …": what the 2023 article reports on the priority, and its behaalde
+        resultaten, before the 2022 plans."""
+        priority = next((h.chunk.prioriteit for h in search.hits if h.chunk.prioriteit), "")
+        found: list[tuple[Chunk, Chunk | None]] = []
+        ranked = {h.chunk.id: h for h in search.hits}
+        sections = [self.by_id[i] for i in self.progress_sections.get(priority, []) if i in self.by_id]
+        sections.sort(key=lambda c: -(ranked[c.id].score if c.id in ranked else 0.0))
+        for section in sections[:1]:
+            found.append((section, ranked[section.id].child if section.id in ranked else None))
+        resultaten = self.by_id.get(f"{self.agenda_doc}:{priority}:resultaten")
+        if resultaten is not None:
+            found.append((resultaten, None))
+        if not found:
+            return hits
+        rest = [(c, child) for c, child in hits if c.id not in {f.id for f, _ in found}]
+        return (found + rest)[:MAX_SEARCH_ITEMS]
+
+    def route_list(self, intent: Intent, composer: Composer, filters: Filters | None):
+        """'Welke acties gaan over data?': the matching actions (or goals) of every priority, grouped."""
+        if intent.kind != "lijst" or not intent.topic_stems:
+            return None
+        soort = "doel" if "doelen" in intent.aspects and "acties" not in intent.aspects else "actie"
+        search = self.retriever.search(intent.question, filters, LIST_DEPTH)
+        if not search.hits:
+            return None
+        outcome_, _ = self.scope_outcome(intent, search, filters)
+        if outcome_ == "not_covered":
+            return None  # route_search refuses it, with referrals
+        terms = composer.question_terms
+        best = search.hits[0].score
+        found = [
+            h.chunk for h in search.hits
+            if h.chunk.soort == soort and h.score >= LIST_RATIO * best
+            and (not terms or terms & set(self.retriever.analyzer.document_terms(h.chunk.text)))
+        ][:MAX_LIST_ITEMS]
+        if len(found) < 2:
+            return None  # not a list after all: the search answer says it better
+        found.sort(key=lambda c: (c.prioriteit, c.nummer or 0))
+        priorities = list(dict.fromkeys(c.prioriteit for c in found))
+        plural = "acties" if soort == "actie" else "doelen"
+        lead = (f"De werkagenda noemt {len(found)} {plural} hierover, in {len(priorities)} "
+                f"{'prioriteit' if len(priorities) == 1 else 'prioriteiten'}:")
+        return "lijst", compose.answer_grouped(composer, lead, found), outcome_
 
     def scope_signals(self, intent: Intent, search: SearchResult) -> ScopeSignals:
-        words = content_words(intent.question)
-        stems = stemmer().stemWords(words)
-        subject = " ".join(words)
-        topic_lexical = self.retriever.lexical.scores(subject) if subject else None
-        return ScopeSignals(
-            dense_top=search.dense_top, dense_gap=search.dense_gap, lexical_top=search.lexical_top,
-            coverage=self.vocabulary.coverage(stems), idf_coverage=self.vocabulary.idf_coverage(stems),
-            topic_lexical_top=float(topic_lexical.max(initial=0.0)) if topic_lexical is not None else 0.0,
-            # The question's embedding is cached by the search that preceded this call.
-            exemplar_vote=self.exemplars.vote(self.retriever.embed_query(intent.question)),
-        )
+        analyzer = self.retriever.analyzer
+        subject = " ".join(analyzer.subject_words(intent.question))
+        topic_lexical = float(self.retriever.lexical.scores(subject).max(initial=0.0)) if subject else 0.0
+        top_texts = [h.chunk.embed_text for h in search.hits[:SUPPORT_HITS]]
+        return signals(analyzer, self.vocabulary, intent.question, search.dense_top, topic_lexical, top_texts)
 
+
+def link_progress_sections(chunks: Sequence[Chunk], retriever: HybridRetriever, agenda_doc: str) -> dict[str, list[str]]:
+    """Priority code → the sections of other documents (the 2023 article) that report on it.
+
+    A section is linked to the priorities whose chunks its own words match best (BM25 of the
+    section's text over the agenda): the best, and any within PROGRESS_LINK_RATIO of it."""
+    links: dict[str, list[str]] = {}
+    agenda = np.array([c.document == agenda_doc and bool(c.prioriteit) for c in retriever.chunks])
+    if not agenda.any():
+        return links
+    for section in chunks:
+        if section.document == agenda_doc or section.soort != "sectie":
+            continue
+        scores = np.where(agenda, retriever.lexical.scores(section.text), 0.0)
+        per_priority: dict[str, float] = {}
+        for chunk, score in zip(retriever.chunks, scores):
+            if score > 0:
+                per_priority[chunk.prioriteit] = max(per_priority.get(chunk.prioriteit, 0.0), float(score))
+        if not per_priority:
+            continue
+        best = max(per_priority.values())
+        for code, score in sorted(per_priority.items(), key=lambda kv: -kv[1])[:MAX_PROGRESS_LINKS]:
+            if score >= PROGRESS_LINK_RATIO * best:
+                links.setdefault(code, []).append(section.id)
+    return links

@@ -32,6 +32,54 @@ ASPECT_WORDS: dict[str, tuple[str, ...]] = {
     "opgave": ("opgave", "probleem", "problemen", "waarom", "uitdaging", "aanleiding"),
 }
 
+# What the lead must answer (DESIGN.md, "Answer outcomes"). Read from the question's own words.
+QUESTION_TYPES = ("janee", "wie", "wanneer", "hoeveel", "naam", "bereikt", "lijst", "open")
+# A Dutch yes/no question starts with its finite verb ("Komt er …?", "Kan ik …?").
+YES_NO_VERBS = frozenset(
+    """komt komen kom gaat gaan ga wordt worden word is zijn ben heeft hebben heb kan kun kunnen mag mogen
+    moet moeten wil willen zal zullen krijgt krijgen krijg helpt helpen doet doen werkt werken zorgt
+    zorgen maakt maken bestaat bestaan blijft blijven staat staan hoeft hoeven gebeurt geldt gelden
+    pakt pakken neemt nemen biedt bieden levert leveren telt tellen""".split()
+)
+HOW_MANY_RE = re.compile(r"\b(hoeveel|hoe\s+veel|aantal|percentage|hoe\s+groot|welk\s+percentage|hoeveelheid)\b")
+NAME_RE = re.compile(
+    r"\b(welke|welk|hoe\s+heet|wat\s+is\s+de\s+naam\s+van)\s+(?:\w+\s+)?(wet|wetten|wetsvoorstel|programma|regeling|richtlijn|"
+    r"verordening|strategie|platform|netwerk|instrument|standaard|norm|handreiking|app|raad|coalitie|centrum|"
+    r"organisatie|wallet|toolbox|kader|convenant|agenda|pilots?|code|register|keurmerk)\b"
+)
+ACHIEVED_RE = re.compile(
+    r"\b(bereikt|behaald|behaalde|gerealiseerd|opgeleverd|voortgang|stand\s+van\s+zaken|afgelopen\s+jaar|"
+    r"(?:al|tot\s+nu\s+toe)\s+(?:gedaan|bereikt|gebeurd)|is\s+er\s+(?:al\s+)?gedaan|een\s+jaar\s+onderweg|in\s+2023\s+gedaan)\b"
+)
+LIST_RE = re.compile(r"\b(welke|alle|overzicht|lijst|allemaal|opsomming)\b")
+WHEN_WORDS = frozenset({"wanneer", "deadline", "klaar", "gereed", "termijn", "opleveren", "2023", "2025"})
+
+
+def question_type(question: str, aspects: set[str]) -> str:
+    """The type of answer the question asks for (one of QUESTION_TYPES)."""
+    folded = fold(question)
+    words = tokens(question)
+    if ACHIEVED_RE.search(folded):
+        return "bereikt"
+    if LIST_RE.search(folded) and aspects & {"acties", "doelen"} and not re.search(r"\b(actie|doel)\s*\d", folded):
+        return "lijst"
+    if HOW_MANY_RE.search(folded):
+        return "hoeveel"
+    if "wie" in words or re.search(r"\b(welke|welk)\s+(organisatie|organisaties|ministerie|ministeries|partij|partijen|uitvoerder)", folded) \
+            or {"uitvoerder", "uitvoerders", "trekker", "verantwoordelijk"} & set(words):
+        return "wie"
+    if NAME_RE.search(folded):
+        return "naam"
+    if WHEN_WORDS & set(words) or {"resultaat_2023", "resultaat_2025"} & aspects and "resultaat" in folded:
+        return "wanneer"
+    # "Komt er …?", and also "mijn oma heeft geen computer, kan ze nog naar een loket?"
+    for clause in re.split(r"[,;:]|\ben\b|\bof\b", folded):
+        first = re.findall(r"(?u)\b\w+\b", clause)[:1]
+        if first and first[0] in YES_NO_VERBS and (clause is folded or question.rstrip().endswith("?")):
+            return "janee"
+    return "open"
+
+
 # A short question that leans on the previous one ("En wie voert dat uit?").
 ANAPHORA = {"dat", "dit", "die", "deze", "daarvan", "daarbij", "daaraan", "ervan", "hiervan", "hij", "ze", "zij", "het", "daar", "hem"}
 
@@ -47,6 +95,7 @@ class Intent:
     follow_up: bool = False
     wants_list: bool = False  # "welke acties ..." / "alle acties"
     topic_stems: list[str] = field(default_factory=list)  # what the question is about, minus the above
+    kind: str = "open"  # the question type: what the lead answers (QUESTION_TYPES)
 
 
 def _aspects(words: list[str]) -> set[str]:
@@ -85,6 +134,7 @@ def analyse(question: str, has_history: bool = False) -> Intent:
         and w not in {"prioriteit", "prioriteiten", "programmalijn", "nummer", "uit", "bij", "aan", "mee"}
     ]
     intent.follow_up = has_history and _looks_like_follow_up(words, intent)
+    intent.kind = question_type(question, intent.aspects)
     return intent
 
 

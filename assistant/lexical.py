@@ -1,4 +1,9 @@
-"""BM25 over the chunks with Dutch stemming and stop words (bm25s + PyStemmer)."""
+"""BM25 over the citable chunks (bm25s), on the index terms of assistant.analysis.
+
+Questions and chunks go through the same Dutch normalisation (lemma, stem, compound parts; typos and
+the thesaurus on the question side), so "verhuisd" meets "verhuizing" and "strategie voor data" meets
+"datastrategie". Stop words are dropped on both sides.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 
-from assistant.text import STOPWORDS, fold, stemmer
+from assistant.analysis import DutchAnalyzer
 from ingest.models import Chunk
 
 # bm25s sets its own logger to DEBUG on import, which would print to users' terminals.
@@ -16,17 +21,20 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
-    def __init__(self, chunks: Sequence[Chunk]):
+    def __init__(self, chunks: Sequence[Chunk], analyzer: DutchAnalyzer | None = None):
         self.ids = [c.id for c in chunks]
-        self.tokenizer = bm25s.tokenization.Tokenizer(stemmer=stemmer(), stopwords=list(STOPWORDS), lower=True)
-        corpus = self.tokenizer.tokenize([fold(c.embed_text) for c in chunks], return_as="ids", show_progress=False)
+        self.analyzer = analyzer or DutchAnalyzer(c.embed_text for c in chunks)
+        corpus = [self.analyzer.document_terms(c.embed_text) or ["-"] for c in chunks]
         self.bm25 = bm25s.BM25()
         self.bm25.index(corpus, show_progress=False)
+        self.vocabulary = set(self.bm25.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk (aligned with self.ids); zeros when no query word is known."""
-        ids = self.tokenizer.tokenize([fold(query)], update_vocab=False, return_as="ids", show_progress=False)[0]
-        ids = [i for i in ids if i != 0] if "" in self.tokenizer.get_vocab_dict() else ids
-        if not ids:
+        return self.scores_of_terms(self.analyzer.question_terms(query))
+
+    def scores_of_terms(self, terms: Sequence[str]) -> np.ndarray:
+        known = [t for t in terms if t in self.vocabulary]
+        if not known:
             return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(ids), dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(known), dtype=np.float32)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-Route = Literal["opzoeken", "organisatie", "zoeken", "vervolg", "buiten_scope", "ongeldig"]
+Route = Literal["opzoeken", "organisatie", "zoeken", "lijst", "vervolg", "buiten_scope", "ongeldig"]
 # covered: the agenda states it; related: nothing states it, but the citations are the closest the
 # agenda comes; not_covered: an honest refusal with referrals (DESIGN.md, "Answer outcomes").
 Outcome = Literal["covered", "related", "not_covered"]

@@ -1,9 +1,10 @@
 """Hybrid retrieval: dense search in Chroma plus BM25, fused; metadata filters on both sides.
 
-Fusion is a convex combination of per-query normalised scores (dense cosine rescaled against the
-best hit, BM25 divided by its maximum). Unlike plain reciprocal-rank fusion it keeps how far apart
-scores are, so a strong dense hit is not pulled down by a mediocre lexical rank. The weights are
-tuned on the dev set (`python -m evals.tune`), see FusionParams.
+Small-to-big: Chroma holds the citable chunks (parents) and their children (one result item,
+indicator or sentence each). A parent's dense score is the best cosine of itself and its children,
+and the child that matched is kept, so the answer can quote the line the question is about. BM25
+runs over the parents (their text holds every child's). The two rankings are fused with weighted
+reciprocal-rank fusion (FusionParams; the weights are fitted by `python -m evals.tune`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
 from pydantic import BaseModel
 
+from assistant.analysis import DutchAnalyzer
 from assistant.lexical import LexicalIndex
 from assistant.models import Filters
 from assistant.organisations import Organisation, by_code, mentions
@@ -24,6 +25,9 @@ from ingest.models import Chunk
 
 
 QUERY_CACHE_SIZE = 2048
+# With children in the index, the dense candidates are lines, several per parent: ask Chroma for
+# this many more, so about as many distinct parents come back as without children.
+CHILDREN_PER_CANDIDATE = 3
 _QUERY_CACHE: dict[tuple[int, str], list[float]] = {}  # shared by retrievers over the same model
 
 
@@ -55,6 +59,7 @@ class Scored:
     score: float
     dense: float  # cosine similarity (0 when not among the dense candidates)
     lexical: float  # raw BM25
+    child: Chunk | None = None  # the child (line) whose embedding matched best, if not the parent itself
 
 
 @dataclass
@@ -67,13 +72,23 @@ class SearchResult:
 
 
 class HybridRetriever:
-    def __init__(self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams):
+    def __init__(
+        self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams,
+        children: Sequence[Chunk] = (), analyzer: DutchAnalyzer | None = None,
+    ):
         self.chunks = list(chunks)
         self.by_id = {c.id: c for c in self.chunks}
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self.children = {c.id: c for c in children if c.parent in self.position}
+        # Every Chroma id (parent or child) → the position of the parent it counts for.
+        self.unit_parent = {**self.position, **{cid: self.position[c.parent] for cid, c in self.children.items()}}
+        self.children_of: dict[str, list[str]] = {}
+        for cid, c in self.children.items():
+            self.children_of.setdefault(c.parent, []).append(cid)
         self.collection = collection
         self.embedding = embedding
-        self.lexical = LexicalIndex(self.chunks)
+        self.analyzer = analyzer or DutchAnalyzer(c.embed_text for c in self.chunks)
+        self.lexical = LexicalIndex(self.chunks, self.analyzer)
         self.params = params
         self.is_section = np.array([c.soort in ("sectie", "programmalijn") for c in self.chunks], dtype=bool)
 
@@ -95,18 +110,15 @@ class HybridRetriever:
 
         return np.array([keep(c) for c in self.chunks], dtype=bool)
 
-    def chroma_filters(self, filters: Filters | None, mask: np.ndarray | None) -> MetadataFilters | None:
+    def chroma_where(self, filters: Filters | None, mask: np.ndarray | None) -> dict | None:
+        """The filter as a chromadb `where` clause (children carry their parent's metadata)."""
         if mask is None:
             return None
-        conditions: list[MetadataFilter] = []
         if filters.uitvoerder:  # organisation names are matched in Python; Chroma gets the resulting ids
-            ids = [c.id for c, ok in zip(self.chunks, mask) if ok]
-            return MetadataFilters(filters=[MetadataFilter(key="chunk_id", value=ids or ["-"], operator=FilterOperator.IN)])
-        for key in ("document", "programmalijn", "prioriteit", "soort"):
-            value = getattr(filters, key)
-            if value:
-                conditions.append(MetadataFilter(key=key, value=value))
-        return MetadataFilters(filters=conditions)
+            ids = [cid for c, ok in zip(self.chunks, mask) if ok for cid in (c.id, *self.children_of.get(c.id, ()))]
+            return {"chunk_id": {"$in": ids or ["-"]}}
+        conditions = [{key: getattr(filters, key)} for key in ("document", "programmalijn", "prioriteit", "soort") if getattr(filters, key)]
+        return conditions[0] if len(conditions) == 1 else {"$and": conditions}
 
     # -- search ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> list[float]:
@@ -127,15 +139,18 @@ class HybridRetriever:
         n = len(self.chunks)
         dense = np.zeros(n, dtype=np.float32)
         in_dense = np.zeros(n, dtype=bool)
+        best_unit: dict[int, str] = {}
         if mask is None or mask.any():
             vector = self.embed_query(query)
             timings["embed"] = _ms(t0)
             t1 = time.perf_counter()
-            k = min(self.params.dense_candidates, int(mask.sum()) if mask is not None else n)
-            for chunk_id, cosine in self.collection.query(vector, k, self.chroma_filters(filters, mask)):
-                i = self.position.get(chunk_id)
-                if i is not None:
+            units = len(self.unit_parent) if mask is None else int(mask.sum()) * (1 + len(self.children) // max(n, 1))
+            k = min(self.params.dense_candidates * (1 + CHILDREN_PER_CANDIDATE * bool(self.children)), max(units, 1))
+            for unit_id, cosine in self.collection.query(vector, k, self.chroma_where(filters, mask)):
+                i = self.unit_parent.get(unit_id)
+                if i is not None and (not in_dense[i] or cosine > dense[i]):
                     dense[i], in_dense[i] = cosine, True
+                    best_unit[i] = unit_id
             timings["dense"] = _ms(t1)
         t2 = time.perf_counter()
         lexical = self.lexical.scores(query)
@@ -147,7 +162,10 @@ class HybridRetriever:
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i]) and fused[i] > 0]
-        hits = [Scored(self.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i])) for i in order]
+        hits = [
+            Scored(self.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i]), self.children.get(best_unit.get(i, "")))
+            for i in order
+        ]
         timings["retrieval"] = _ms(t0)
         ranked_dense = np.sort(dense[in_dense])[::-1]
         tail = ranked_dense[10:30]

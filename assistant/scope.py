@@ -1,22 +1,17 @@
-"""In or out of scope: does the agenda cover this question?
+"""Covered, related or not covered: does the agenda speak to this question?
 
-Five cheap signals: how close the best dense hit is (cosine); the best BM25 score of the question's
-subject words (without question words such as "werkagenda", "welke", "acties", which match the
-agenda whatever the subject); the share of the question's content stems the corpus knows (exactly,
-or one typo away), and that share weighted by how specific each stem is (idf; an unknown stem weighs
-most); and how in-scope the most similar labelled dev questions are (the exemplar vote). A logistic
-model over them is fitted on the dev set by `python -m evals.tune` and stored in calibration.json,
-with the labelled questions; no phrases are listed anywhere.
-
-Why the exemplar vote: the other signals cannot tell "Komt er volgens de werkagenda een hoger
-minimumloon?" (agenda wording around a foreign subject) from a citizen's paraphrase of a real
-action; the nearest labelled questions in embedding space can. Fitted on the first 117 dev
-questions only, the model with the vote refused 36 of 37 out-of-scope questions written later,
-against 32 without it, with no more in-scope questions refused.
-
-Why typo distance and not a shared prefix: Dutch compounds share prefixes with unrelated corpus
-words ("agenten" / "agentschap", "strafmaat" / "strategie"), so a prefix match called too many
-off-topic questions covered.
+The decision rests on the corpus and the question only (DESIGN.md, "Answer outcomes"), never on
+labelled eval questions. Four cheap signals:
+- how close the best dense hit is (cosine of the best chunk or child line);
+- the best BM25 score of the question's subject words (question words such as "werkagenda",
+  "welke", "acties" match the agenda whatever the subject, so they do not count);
+- the share of subject words the agenda contains in some form (lemma, stem, compound parts, one
+  typo away, or through the everyday-Dutch thesaurus);
+- that share weighted by how specific each word is (idf; a word the agenda lacks weighs most).
+A logistic model over them is fitted by `python -m evals.tune` with k-fold cross-validation and
+stored in calibration.json. Two thresholds make three outcomes: at or above `covered` the answer is
+given as the agenda's; between `related` and `covered` it is given as the closest the agenda comes;
+below `related` the assistant refuses and says where to go instead.
 """
 
 from __future__ import annotations
@@ -24,116 +19,80 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
-import numpy as np
 from pydantic import BaseModel
 
-MIN_FUZZY = 6  # shorter stems must match exactly: one edit on a short word makes another word ("agent" → "agend")
+from assistant.analysis import DutchAnalyzer
 
-
-# An exemplar at least this similar is the question itself (or a copy): it does not vote, so the
-# dev set's own figures stay leave-one-out estimates instead of looking its answers up.
-SAME_QUESTION = 0.99
-NEUTRAL_VOTE = 0.5  # no exemplars (or none similar at all): the vote says nothing
+Outcome = Literal["covered", "related", "not_covered"]
 
 
 class ScopeSignals(BaseModel):
     dense_top: float
-    dense_gap: float
-    coverage: float
-    lexical_top: float
-    idf_coverage: float = 0.0
-    topic_lexical_top: float = 0.0  # best BM25 score of the subject words alone
-    exemplar_vote: float = NEUTRAL_VOTE
+    topic_lexical_top: float  # best BM25 score of the subject words alone
+    coverage: float  # share of subject words the agenda contains in some form
+    idf_coverage: float  # the same, weighted by specificity
+    support: float = 0.0  # idf-weighted share of subject words that the best hits themselves contain
 
     def features(self) -> list[float]:
-        # dense_gap (how far the best hit stands out) and lexical_top (all words) are kept for
-        # experiments but not used: on the held-out test set they made the model worse, not better.
-        return [self.dense_top, self.coverage, math.log1p(self.topic_lexical_top), self.idf_coverage, self.exemplar_vote]
-
-
-class ScopeExemplar(BaseModel):
-    question: str
-    in_scope: bool
+        # support is measured but not used: in 5-fold CV on the dev questions it refused fewer
+        # out-of-scope questions (63 against 67 of 87 at the same false refusals).
+        return [self.dense_top, math.log1p(self.topic_lexical_top), self.coverage, self.idf_coverage]
 
 
 class ScopeParams(BaseModel):
-    # Intercept then one weight per feature (see ScopeSignals.features); fitted by evals.tune.
-    weights: list[float] = [-60.0, 60.0, 4.0, 1.5, 2.0, 0.0]
-    threshold: float = 0.5
-    neighbours: int = 9  # how many exemplars vote
-    exemplars: list[ScopeExemplar] = []
-
-
-class ExemplarVotes:
-    """Labelled questions with their embeddings: how in-scope are the ones nearest to a question?"""
-
-    def __init__(self, vectors: np.ndarray, labels: Sequence[bool], neighbours: int):
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else 1.0
-        self.vectors = np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
-        self.labels = np.asarray(labels, dtype=np.float32)
-        self.neighbours = neighbours
-
-    def vote(self, vector: Sequence[float]) -> float:
-        """Similarity-weighted share of in-scope labels among the nearest exemplars (itself excluded)."""
-        if not len(self.labels):
-            return NEUTRAL_VOTE
-        query = np.asarray(vector, dtype=np.float32)
-        query = query / max(float(np.linalg.norm(query)), 1e-12)
-        similarity = self.vectors @ query
-        similarity = np.where(similarity >= SAME_QUESTION, -np.inf, similarity)
-        nearest = np.argsort(-similarity, kind="stable")[: self.neighbours]
-        weights = np.maximum(similarity[nearest], 0.0)  # -inf (itself) and dissimilar ones weigh 0
-        total = float(weights.sum())
-        return float((self.labels[nearest] * weights).sum() / total) if total > 0 else NEUTRAL_VOTE
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+    # Intercept then one weight per feature (ScopeSignals.features); fitted by evals.tune.
+    weights: list[float] = [-40.0, 45.0, 1.0, 2.0, 2.0]
+    covered: float = 0.5  # probability at or above which the question is covered
+    related: float = 0.2  # below this: not covered (refused)
 
 
 class CorpusVocabulary:
-    """The content stems of the corpus, with document frequencies and a one-typo neighbourhood.
+    """Document frequencies of the corpus's index terms, for the specificity of a question's words."""
 
-    One-edit matching uses the symmetric-deletion trick: two words are at most one edit apart
-    (insert, delete or substitute) when they, or their one-letter deletions, meet.
-    """
-
-    def __init__(self, stems_per_chunk: Iterable[Iterable[str]]):
+    def __init__(self, terms_per_chunk: Iterable[Iterable[str]]):
         self.document_frequency: Counter[str] = Counter()
         self.chunks = 0
-        for stems in stems_per_chunk:
+        for terms in terms_per_chunk:
             self.chunks += 1
-            self.document_frequency.update(set(stems))
-        self.stems = set(self.document_frequency)
-        self.deleted: set[str] = set()
-        for stem in self.stems:
-            if len(stem) >= MIN_FUZZY:
-                self.deleted |= _deletions(stem)
+            self.document_frequency.update(set(terms))
 
-    def knows(self, stem: str) -> bool:
-        if stem in self.stems:
-            return True
-        if len(stem) < MIN_FUZZY:
-            return False
-        deletions = _deletions(stem)
-        return stem in self.deleted or not deletions.isdisjoint(self.stems) or not deletions.isdisjoint(self.deleted)
+    def idf(self, term: str) -> float:
+        """log((N+1)/df); a term the corpus lacks gets the highest weight, log(N+1)."""
+        df = self.document_frequency.get(term, 0)
+        return math.log((self.chunks + 1) / df) if df else math.log(self.chunks + 1)
 
-    def coverage(self, question_stems: Sequence[str]) -> float:
-        """Share of the question's content stems the corpus knows (exactly or one typo away)."""
-        if not question_stems:
-            return 0.0
-        return sum(1 for s in question_stems if self.knows(s)) / len(question_stems)
 
-    def idf_coverage(self, question_stems: Sequence[str]) -> float:
-        """Like coverage, but specific words count more: an unknown word gets the highest weight."""
-        if not question_stems or not self.chunks:
-            return 0.0
-        top = math.log(self.chunks + 1)
-        weights = [math.log((self.chunks + 1) / self.document_frequency[s]) if s in self.stems else top for s in question_stems]
-        total = sum(weights)
-        known = sum(w for s, w in zip(question_stems, weights) if s in self.stems)
-        return known / total if total > 0 else 0.0
+def signals(
+    analyzer: DutchAnalyzer, vocabulary: CorpusVocabulary, question: str, dense_top: float, topic_lexical_top: float,
+    top_texts: Sequence[str] = (),
+) -> ScopeSignals:
+    """The scope signals of a question, given its best dense cosine, its subject words' best BM25 and
+    the texts of its best hits.
+
+    Why support: a question in agenda words about another subject ("de bouw van nieuwe woningen")
+    knows all its words, yet the chunks search finds for it do not contain its subject; a citizen's
+    paraphrase of a real action finds chunks that contain its words or their thesaurus targets."""
+    words = [w for w in analyzer.subject_words(question) if not w.isdigit()]
+    if not words:
+        return ScopeSignals(dense_top=dense_top, topic_lexical_top=topic_lexical_top, coverage=0.0, idf_coverage=0.0)
+    unknown = set(analyzer.unknown_subject_words(question))
+    hit_terms: set[str] = set()
+    for text in top_texts:
+        hit_terms.update(analyzer.document_terms(text))
+    weighted = []
+    for word in words:
+        found, known = analyzer.read_word(word)
+        weight = vocabulary.idf(found[0]) if known and word not in unknown else vocabulary.idf("")
+        weighted.append((weight, known and word not in unknown, bool(analyzer.word_terms(word) & hit_terms)))
+    total = sum(w for w, _, _ in weighted)
+    return ScopeSignals(
+        dense_top=dense_top, topic_lexical_top=topic_lexical_top,
+        coverage=sum(1 for _, known, _ in weighted if known) / len(weighted),
+        idf_coverage=sum(w for w, known, _ in weighted if known) / total if total > 0 else 0.0,
+        support=sum(w for w, _, supported in weighted if supported) / total if total > 0 else 0.0,
+    )
 
 
 def probability(signals: ScopeSignals, params: ScopeParams) -> float:
@@ -141,5 +100,35 @@ def probability(signals: ScopeSignals, params: ScopeParams) -> float:
     return 1 / (1 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def in_scope(signals: ScopeSignals, params: ScopeParams) -> bool:
-    return probability(signals, params) >= params.threshold
+def outcome(p: float, params: ScopeParams) -> Outcome:
+    if p >= params.covered:
+        return "covered"
+    return "related" if p >= params.related else "not_covered"
+
+
+def fit_logistic(features: Sequence[Sequence[float]], labels: Sequence[int], l2: float, iterations: int = 50) -> list[float]:
+    """L2-regularised logistic regression by Newton's method on standardised features; returns
+    [intercept, *weights] on the raw features. Balanced classes, so neither label dominates."""
+    import numpy as np
+
+    x = np.asarray(features, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    mu, sigma = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = np.hstack([np.ones((len(x), 1)), (x - mu) / sigma])
+    positives = max(y.sum(), 1.0)
+    negatives = max(len(y) - y.sum(), 1.0)
+    sample_weight = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * negatives))
+    beta = np.zeros(z.shape[1])
+    penalty = np.eye(z.shape[1]) * l2
+    penalty[0, 0] = 0.0  # the intercept is not regularised
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(z @ beta, -50, 50)))
+        gradient = z.T @ (sample_weight * (p - y)) + penalty @ beta
+        hessian = (z * (sample_weight * p * (1 - p))[:, None]).T @ z + penalty
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(len(beta)), gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = beta[1:] / sigma
+    intercept = beta[0] - float(np.sum(beta[1:] * mu / sigma))
+    return [float(intercept), *map(float, weights)]

@@ -18,6 +18,16 @@ QUESTION_WORDS = frozenset(
     werkagenda agenda kabinet regering plan plannen staat staan iets meer vallen valt horen hoort
     bevat bevatten noemt noemen genoemd beschreven omschreven onder""".split()
 )
+# Everyday words that colour a question but never name its subject ("mag de overheid zomaar …",
+# "wat is er gepland"): general Dutch, not taken from any question set.
+FILLER_WORDS = frozenset(
+    """zomaar gewoon echt even eens straks binnenkort later vroeger nu meteen gauw snel ooit altijd nooit vaak
+    soms misschien waarschijnlijk zeker heel erg best wel zo zoals zelf zelfs iemand iets niemand niets ergens
+    overal bang blij benieuwd vraag vragen vroeg weet weten snap vind vinden denk denken hoop hopen gepland
+    plannen gebeuren gebeurt gebeurd regelen geregeld goed beter slecht ok oke hoi hallo beste bedankt
+    dank alstublieft aub svp ff mn m'n""".split()
+)
+QUESTION_WORDS = QUESTION_WORDS | FILLER_WORDS
 STOPWORDS = frozenset(STOPWORDS_DUTCH) | {"en", "of", "t/m"}
 
 

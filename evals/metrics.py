@@ -154,3 +154,15 @@ def citations_valid(cited_ids: Sequence[str], known_ids: Iterable[str], answer: 
     if answer and n_citations is not None:
         return all(1 <= int(m) <= n_citations for m in CITATION_MARKER_RE.findall(answer))
     return True
+
+
+def yes_no_polarity(answer: str) -> str | None:
+    """How an answer opens: "ja", "nee", "onduidelijk" ("Dat staat er niet precies in"), or None."""
+    opening = normalise_text(answer)[:60]
+    if opening.startswith("ja"):
+        return "ja" if opening[2:3] in ("", ".", ",", " ", "!", ";") else None
+    if opening.startswith("nee"):
+        return "nee" if opening[3:4] in ("", ".", ",", " ", "!", ";") else None
+    if opening.startswith("dat staat er niet precies in"):
+        return "onduidelijk"
+    return None

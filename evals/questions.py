@@ -30,6 +30,8 @@ FIELD_NAMES_NL = {
     "style": "style",
     "programmalijn": "programmalijn (1 t/m 5)",
     "history": "history (eerdere vragen)",
+    "yesno": "yesno (ja/nee/onduidelijk: het juiste antwoord op een ja/nee-vraag)",
+    "list": "list (true: de vraag vraagt om een lijst)",
 }
 
 
@@ -38,7 +40,7 @@ class QuestionFileError(UserInputError):
 
 
 class Question(BaseModel):
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True, populate_by_name=True)
 
     id: str = Field(min_length=1)
     question: str = Field(min_length=1)
@@ -48,6 +50,8 @@ class Question(BaseModel):
     style: str = ""
     programmalijn: int | None = Field(default=None, ge=0, le=9)  # 0: article, multi-priority or out of scope
     history: list[str] = Field(default_factory=list)
+    yesno: str | None = None  # "ja" | "nee" | "onduidelijk"
+    is_list: bool = Field(default=False, alias="list")  # the question asks for a list (all matching actions)
     line: int = Field(default=0, exclude=True)
 
     @field_validator("id", mode="before")

@@ -101,6 +101,12 @@ class QuestionResult(BaseModel):
     faithfulness_llm: float | None = None
     relevancy_llm: float | None = None
     answer: str = ""
+    outcome: str = ""  # covered | related | not_covered
+    yesno: str | None = None  # the question's gold yes/no answer, when it is a yes/no question
+    direct: bool | None = None  # a yes/no question answered with "Ja"/"Nee"/"Dat staat er niet precies in"
+    yesno_correct: bool | None = None  # ... and with the gold polarity ("onduidelijk" accepts any direct answer)
+    answer_chars: int = 0  # the answer's length without its sources list
+    is_list: bool = False
     error: str = ""
 
     @property
@@ -217,6 +223,15 @@ def score_question(q: Question, answer: Answer | None, known_ids: dict | set, la
     result.cited = [c.id for c in answer.citations]
     result.cited_labels = [c.label for c in answer.citations]
     result.answer = answer.answer
+    result.outcome = answer.outcome
+    result.answer_chars = len(answer.answer.split("\n\n**Bronnen**")[0])
+    result.is_list = q.is_list
+    gold = q.yesno
+    if gold and not q.out_of_scope:
+        result.yesno = gold
+        polarity = m.yes_no_polarity(answer.answer)
+        result.direct = polarity is not None
+        result.yesno_correct = polarity is not None and (gold == "onduidelijk" or polarity == gold)
     if result.counts_for_retrieval:
         expected = q.expected
         result.first_hit_rank = m.first_hit_rank(ranked, expected)
@@ -258,6 +273,10 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | int | None
         "out_of_scope_accuracy": _rate(r.scope_correct for r in results),
         "false_refusal_rate": _rate(not r.answered for r in in_scope),
         "oos_refusal_rate": _rate(not r.answered for r in out_scope),
+        "related_rate": _rate(r.outcome == "related" for r in results if r.answered),
+        "yesno_direct": _rate(r.direct for r in results if r.direct is not None),
+        "yesno_correct": _rate(r.yesno_correct for r in results if r.yesno_correct is not None),
+        "answer_chars_median": _round(m.percentile([r.answer_chars for r in in_scope if r.answered and not r.is_list], 50)),
         "latency_ms_p50": _round(m.percentile(latencies, 50)),
         "latency_ms_p95": _round(m.percentile(latencies, 95)),
         "n": len(results),

@@ -22,6 +22,7 @@ from index.embeddings import load_embedding, parse_embedder
 from index.manifest import IndexedDocument, IndexManifest, check_embedder
 from index.store import ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir, quarantine_local_store
 from ingest.corpus import CorpusError, SourceFile, add_extra, chunks_for_source, load_extras, load_manifest, source_for_path
+from ingest.chunking import child_chunks
 from ingest.models import Chunk
 from ingest.readers import UnreadableDocumentError
 
@@ -137,6 +138,7 @@ def run_ingest(
                     new_docs[source.info.id] = old
                 continue
             to_embed.extend(chunks)
+            to_embed.extend(child_chunks(chunks))  # indexed for search, never cited (DESIGN.md)
             new_docs[source.info.id] = entry.model_copy(update={"chunks": len(chunks)})
             plan["replaced" if old else "added"].append(source.info.id)
 
@@ -154,7 +156,7 @@ def run_ingest(
         store.drop_inactive()  # also unfinished builds of earlier, killed ingests
         removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
         return IngestReport(
-            documents=len(new_docs), chunks=build.count(), embedded=len(to_embed),
+            documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), embedded=len(to_embed),
             removed=removed, problems=problems, seconds=round(time.perf_counter() - started, 2),
             embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None, **plan,
         )

@@ -21,7 +21,7 @@ import httpx
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import MetadataFilters, VectorStoreQuery
+
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.manifest import IndexManifest
@@ -141,33 +141,33 @@ class ChunkCollection:
     def count(self) -> int:
         return self.collection.count()
 
-    def chunks(self) -> list[Chunk]:
-        """All chunks, in document order (as ingested), read back from Chroma."""
+    def chunks(self, children: bool = False) -> list[Chunk]:
+        """The citable chunks (with children too, when asked), in document order, read back from Chroma."""
         out: list[Chunk] = []
         batch = 5000  # chroma caps the size of one get
         offset = 0
         while True:
             got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
-            out.extend(Chunk.model_validate_json(m["chunk_json"]) for m in got["metadatas"])
+            out.extend(Chunk.model_validate_json(m["chunk_json"]) for m in got["metadatas"] if children or not m.get("parent"))
             if len(got["ids"]) < batch:
                 break
             offset += batch
         order = {doc_id: i for i, doc_id in enumerate(self.manifest.documents)}
         return sorted(out, key=lambda c: (order.get(c.document, len(order)), c.seq))
 
-    def query(
-        self, embedding: Sequence[float], top_k: int, filters: MetadataFilters | None = None,
-        where: dict | None = None,
-    ) -> list[tuple[str, float]]:
+    def query(self, embedding: Sequence[float], top_k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """Dense search: (chunk id, cosine similarity) best first.
 
-        Raises IndexUnavailableError (Dutch) when the Chroma server stays unreachable or the build
-        was replaced by a newer ingest; one retry rides out a server restart.
+        Asks chromadb for ids and distances only: the stored chunk JSON is not needed to rank, and
+        reading it for every candidate cost ~15x the search itself (112 ms against 7 ms for 160
+        candidates). Raises IndexUnavailableError (Dutch) when the Chroma server stays unreachable
+        or the build was replaced by a newer ingest; one retry rides out a server restart.
         """
-        kwargs = {"where": where} if where and not filters else {}
-        request = VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k, filters=filters)
+        kwargs = {"where": where} if where else {}
         try:
-            result = self._with_retry(lambda: self.vector_store.query(request, **kwargs))
+            result = self._with_retry(lambda: self.collection.query(
+                query_embeddings=[list(map(float, embedding))], n_results=max(1, top_k), include=["distances"], **kwargs
+            ))
         except NotFoundError as exc:
             raise BuildReplacedError(
                 f"De index '{self.name}' is intussen vervangen door een nieuwe ingest. "
@@ -180,8 +180,8 @@ class ChunkCollection:
                 f"De Chroma-server op {self.server[0]}:{self.server[1]} is niet bereikbaar ({type(exc).__name__}). "
                 "Controleer of de server draait en probeer het opnieuw."
             ) from exc
-        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        return [(node_id, 1.0 + math.log(max(sim, 1e-12))) for node_id, sim in zip(result.ids, result.similarities)]
+        # The collection uses cosine space: distance = 1 - cosine.
+        return [(node_id, 1.0 - float(d)) for node_id, d in zip(result["ids"][0], result["distances"][0])]
 
     def _with_retry(self, call: Callable[[], T]) -> T:
         try:

@@ -6,6 +6,8 @@ eval keys survive re-ingests.
 
 from __future__ import annotations
 
+import re
+
 from ingest.models import (
     Actie,
     Agenda,
@@ -203,3 +205,69 @@ def chunk_document(parsed: ParsedDocument) -> list[Chunk]:
             raise ValueError(f"Dubbele chunk-id {chunk.id}: de brontekst bevat een nummer twee keer.")
         seen.add(chunk.id)
     return chunks
+
+
+# -- children (small-to-big) -------------------------------------------------------------------
+# A long unit's embedding averages over everything it says, so a question about one line of a result
+# cell finds the unit poorly. Each line becomes a child that search can match on its own.
+CHILD_MIN_CHARS = 25  # shorter lines ("Zie actie 3.") say too little to be matched on their own
+CHILD_MAX_CHARS = 600  # a longer line is split at its sentences
+_CHILD_FIELDS = {
+    "actie": (("beschrijving", "actie"), ("resultaat_2023", "resultaat t/m 2023"), ("resultaat_2025", "resultaat t/m 2025"), ("notes", "noot")),
+    "doel": (("tekst", "doel"), ("items", "doel"), ("indicatoren", "beoogde indicator"), ("notes", "noot")),
+    "resultaten": (("items", "behaald resultaat"),),
+    "opgave": (("tekst", "maatschappelijke opgave"),),
+    "programmalijn": (("intro", "programmalijn"),),
+    "sectie": (("tekst", "sectie"),),
+}
+
+
+# Sentence ends, not abbreviations: "o.a.", "bijv.", "incl." and "t/m." are followed by lower case
+# or stand before a number, so only a full stop before a capital or digit after whitespace counts.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
+_ABBREVIATION_END = re.compile(r"\b(?:o\.a|bijv|incl|m\.b\.t|i\.v\.m|t\.b\.v|e\.d|d\.w\.z|nl|ca|jl|resp)\.$", re.IGNORECASE)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a free text; a full stop after a known abbreviation does not end one."""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(" ".join(text.split())):
+        if out and _ABBREVIATION_END.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        elif piece.strip():
+            out.append(piece.strip())
+    return out
+
+
+def _lines(value: str | list[str]) -> list[str]:
+    """The lines of a field: list items as they are (long ones at their sentences); free text at its sentences."""
+    items = value if isinstance(value, list) else [value] if value else []
+    out: list[str] = []
+    for item in items:
+        if isinstance(value, list) and len(item) <= CHILD_MAX_CHARS:
+            out.append(" ".join(item.split()))
+        else:
+            out.extend(split_sentences(item))
+    return [line for line in out if len(line) >= CHILD_MIN_CHARS]
+
+
+def child_chunks(parents: list[Chunk]) -> list[Chunk]:
+    """The children of each parent: one per result item, indicator and sentence (none that repeat the
+    parent whole). Their embed text keeps a short context, the priority or section title."""
+    out: list[Chunk] = []
+    for parent in parents:
+        fields = _CHILD_FIELDS.get(parent.soort, ())
+        context = parent.prioriteit_titel or parent.titel or parent.programmalijn_titel
+        seen: set[str] = set()
+        n = 0
+        for key, what in fields:
+            for line in _lines(parent.fields.get(key, "")):
+                if line in seen or line == " ".join(parent.text.split()):
+                    continue
+                seen.add(line)
+                n += 1
+                out.append(parent.model_copy(update={
+                    "id": f"{parent.id}:deel:{n}", "parent": parent.id, "text": line, "fields": {"soort_deel": what},
+                    "embed_text": f"{context}{SEP}{what}: {line}",
+                }))
+    return out

@@ -138,6 +138,13 @@ class Chunk(BaseModel):
     fields: dict[str, str | list[str]] = Field(default_factory=dict)  # structured fields for answers/UI
     source_url: str = ""
     seq: int = 0  # position within its document, to restore document order
+    # A child (one result item, indicator or sentence) names its parent: the citable unit it belongs
+    # to. Search ranks children with parents and collapses to the parent; only parents are cited.
+    parent: str = ""
+
+    @property
+    def is_child(self) -> bool:
+        return bool(self.parent)
 
     def metadata(self) -> dict[str, str | int | float | bool]:
         """Flat metadata for Chroma (scalar values only; lists joined with '|' and bracketed for contains-filters)."""
@@ -150,4 +157,5 @@ class Chunk(BaseModel):
             "prioriteit": self.prioriteit,
             "nummer": self.nummer or 0,
             "uitvoerders": "|" + "|".join(self.uitvoerders) + "|" if self.uitvoerders else "",
+            "parent": self.parent,
         }

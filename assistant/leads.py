@@ -1,0 +1,291 @@
+"""Answers whose shape follows the question (issue "lead with the answer"), extractive and cited.
+
+Pure functions over search hits. The lead answers the question's type in at most two sentences,
+each quoted whole from a cited chunk and ending with its [n]:
+- janee: "Ja." / "Nee." / "Dat staat er niet precies in, maar …", then what is planned;
+- wie: the uitvoerder cell as written (roles and parts such as "BZK (MIDO)" kept);
+- wanneer: the result column asked for (t/m 2023, t/m 2025 or both);
+- hoeveel / naam: the line that holds the number or the name;
+- bereikt: the behaalde resultaten and what the 2023 article reports;
+- open: the line that matched the question best.
+Then at most MAX_BULLETS bullets, each from another cited chunk and each saying something new; long
+lists end with a visible "en nog N …" that points to the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.compose import Composer, finish, item_name, join_names
+from assistant.intent import Intent
+from assistant.text import clip
+from ingest.chunking import split_sentences
+from ingest.models import Chunk
+
+MAX_BULLETS = 3
+BULLET_LIMIT = 200  # characters of one bullet's quoted line (bullets may be clipped, leads never)
+MAX_LEAD_ITEMS = 3  # result items shown in a lead before "en nog N"
+# "geen" and "nooit" deny the claim itself ("We passen geen gezichtsherkenning toe …"); "niet" mostly sits in
+# a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
+NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
+NUMBER_RE = re.compile(r"\d")
+NAME_WORDS_RE = re.compile(
+    r"\b(wet|wetten|wetsvoorstel|programma|regeling|richtlijn|verordening|strategie|platform|netwerk|"
+    r"instrument|standaard|norm|handreiking|raad|coalitie|centrum|toolbox|kader|convenant|agenda|pilot|register)",
+    re.IGNORECASE,
+)
+# Lines that name something: a capitalised word inside the line, an abbreviation or a name word.
+PROPER_NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w-]{2,}|\b[A-Z]{2,}\b")
+
+
+@dataclass
+class Line:
+    chunk: Chunk
+    field: str  # "beschrijving", "resultaat_2023", "resultaat_2025", "indicatoren", "items", "tekst", ...
+    text: str
+
+
+FIELD_ORDER = {
+    "actie": ("beschrijving", "resultaat_2023", "resultaat_2025", "notes"),
+    "doel": ("tekst", "items", "indicatoren", "notes"),
+    "resultaten": ("items",),
+    "opgave": ("tekst",),
+    "programmalijn": ("intro",),
+    "sectie": ("tekst",),
+}
+STATEMENT_FIELDS = ("tekst", "items", "beschrijving")  # what a goal or action itself says (not its indicators)
+FIELD_LABELS = {"resultaat_2023": "resultaat t/m 2023", "resultaat_2025": "resultaat t/m 2025", "indicatoren": "beoogde indicator"}
+
+
+def lines_of(chunk: Chunk) -> list[Line]:
+    """The quotable lines of a chunk: list items whole, free text at its sentences."""
+    out: list[Line] = []
+    for key in FIELD_ORDER.get(chunk.soort, ("tekst",)):
+        value = chunk.fields.get(key) or (chunk.text if key == "tekst" and chunk.soort == "sectie" else "")
+        items = value if isinstance(value, list) else split_sentences(value) if value else []
+        for item in items:
+            text = " ".join(str(item).split())
+            if key in ("tekst", "intro") and text.lower().startswith("behaalde resultaten"):
+                continue
+            if len(text) >= 12:
+                out.append(Line(chunk, key, text))
+    return out or [Line(chunk, "tekst", " ".join(chunk.text.split()))]
+
+
+def best_line(composer: Composer, chunk: Chunk, child: Chunk | None = None, want=None, skip: set[str] = frozenset()) -> Line | None:
+    """The line of the chunk that answers best: the child search matched, else the most relevant one
+    (among those `want` accepts), earlier lines first on ties."""
+    candidates = [ln for ln in lines_of(chunk) if ln.text not in skip and (want is None or want(ln))]
+    if not candidates:
+        return None
+    if child is not None:
+        matched = next((ln for ln in candidates if ln.text == " ".join(child.text.split())), None)
+        if matched is not None and composer.relevance(matched.text) >= 0.5 * max(composer.relevance(c.text) for c in candidates):
+            return matched
+    return max(candidates, key=lambda ln: (composer.relevance(ln.text), -candidates.index(ln)))
+
+
+def sentence(text: str) -> str:
+    """A quoted line as a sentence of the answer: whole, with a closing full stop before its [n]."""
+    text = text.strip().rstrip(";,:")
+    return text if text.endswith((".", "!", "?", "…")) else text
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def more_marker(rest: int, what: str, ref: str) -> str:
+    return f" en nog {rest} {what} (zie bron {ref})" if rest > 0 else ""
+
+
+def items_phrase(composer: Composer, items: Sequence[str], ref: str, complete: bool, what: str = "resultaten") -> str:
+    """Items joined with "; ", all of them when asked (complete), else the most relevant few plus "en nog N"."""
+    if complete or len(items) <= MAX_LEAD_ITEMS:
+        return "; ".join(sentence(i).rstrip(".") for i in items)
+    ranked = sorted(range(len(items)), key=lambda i: (-composer.relevance(items[i]), i))[:MAX_LEAD_ITEMS]
+    shown = [sentence(items[i]).rstrip(".") for i in sorted(ranked)]
+    return "; ".join(shown) + more_marker(len(items) - len(shown), what, ref)
+
+
+def _list(value) -> list[str]:
+    return [v for v in (value if isinstance(value, list) else [value] if value else []) if v]
+
+
+# -- leads per question type -------------------------------------------------------------------
+def first_of(hits: Sequence[tuple[Chunk, Chunk | None]], soorten: tuple[str, ...], within: int = 3):
+    return next(((c, child) for c, child in hits[:within] if c.soort in soorten), (None, None))
+
+
+def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple[str, set[str]]:
+    """ "Ja. …" only when a cited goal or action plainly states the plan; "Nee. …" when the line
+    that answers says the opposite of what the question supposes; else "Dat staat er niet precies in"."""
+    top, child = hits[0]
+    plan, plan_child = first_of(hits, ("doel", "actie"), within=2)
+    if plan is None or outcome == "related":
+        line = best_line(composer, top, child)
+        ref = composer.cite(top)
+        return f"Dat staat er niet precies in, maar volgens {item_name(top)}: {sentence(line.text)} {ref}", {line.text}
+    line = best_line(composer, plan, plan_child, want=lambda ln: ln.field in STATEMENT_FIELDS) or best_line(composer, plan, plan_child)
+    ref = composer.cite(plan)
+    answer_word = "Nee" if NEGATION_RE.search(line.text) and not NEGATION_RE.search(intent.question) else "Ja"
+    lead = f"{answer_word}. {cap(sentence(line.text))} {ref}"
+    said = {line.text}
+    if plan.soort == "doel":  # what is planned for it: the best action that follows
+        action, action_child = first_of(hits, ("actie",))
+        if action is not None:
+            step = best_line(composer, action, action_child, want=lambda ln: ln.field != "notes")
+            if step is not None:
+                where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
+                lead += f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
+                said.add(step.text)
+    return lead, said
+
+
+def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] | None:
+    action, _ = first_of(hits, ("actie",))
+    if action is None:
+        return None
+    cell = str(action.fields.get("uitvoerder_tekst") or join_names(_list(action.fields.get("uitvoerders"))))
+    if not cell:
+        return None
+    ref = composer.cite(action)
+    what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
+    lead = f"{cap(item_name(action))} wordt uitgevoerd door: {cell} {ref}"
+    said: set[str] = set()
+    if what is not None:
+        lead += f". Die actie: {sentence(what.text)} {ref}"
+        said.add(what.text)
+    return lead, said
+
+
+def lead_when(composer: Composer, intent: Intent, hits, complete: bool) -> tuple[str, set[str]] | None:
+    action, _ = first_of(hits, ("actie",))
+    if action is None:
+        return None
+    ref = composer.cite(action)
+    wanted = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects] or ["resultaat_2023", "resultaat_2025"]
+    parts, said = [], set()
+    for key in wanted:
+        items = _list(action.fields.get(key))
+        if items:
+            parts.append(f"{FIELD_LABELS[key]}: {items_phrase(composer, items, ref, complete)}")
+            said.update(items)
+    if not parts:
+        return None
+    return f"{cap(item_name(action))}, {' — '.join(parts)} {ref}", said
+
+
+def lead_line(composer: Composer, hits, want, prefix: str = "Volgens") -> tuple[str, set[str]] | None:
+    """The best line (among those `want` accepts) of the first three hits, quoted whole."""
+    best: tuple[float, int, Line] | None = None
+    for rank, (chunk, child) in enumerate(hits[:3]):
+        line = best_line(composer, chunk, child, want=want)
+        if line is not None:
+            key = (composer.relevance(line.text) - 0.15 * rank, -rank, line)
+            if best is None or key[:2] > best[:2]:
+                best = key
+    if best is None:
+        return None
+    line = best[2]
+    ref = composer.cite(line.chunk)
+    where = f"{item_name(line.chunk)}" + (f" ({FIELD_LABELS[line.field]})" if line.field in FIELD_LABELS else "")
+    return f"{prefix} {where}: {sentence(line.text)} {ref}", {line.text}
+
+
+def lead_section(composer: Composer, section: Chunk, child: Chunk | None) -> tuple[str, set[str]]:
+    """A free-text section (the 2023 article) answers with its two most relevant sentences, in the
+    section's own order: its first sentence is often an introduction, the fact stands further on."""
+    candidates = lines_of(section)
+    ranked = sorted(range(len(candidates)), key=lambda i: (-composer.relevance(candidates[i].text), i))[:2]
+    matched = next((i for i, ln in enumerate(candidates) if child is not None and ln.text == " ".join(child.text.split())), None)
+    if matched is not None and matched not in ranked:
+        ranked = [matched, ranked[0]] if ranked else [matched]
+    chosen = [candidates[i].text for i in sorted(set(ranked))]
+    ref = composer.cite(section)
+    return f"Volgens {item_name(section)}: {' '.join(sentence(t) for t in chosen)} {ref}", set(chosen)
+
+
+def lead_open(composer: Composer, hits) -> tuple[str, set[str]]:
+    top, child = hits[0]
+    if top.soort == "sectie":
+        return lead_section(composer, top, child)
+    line = best_line(composer, top, child)
+    ref = composer.cite(top)
+    where = item_name(top) + (f" ({FIELD_LABELS[line.field]})" if line.field in FIELD_LABELS else "")
+    return f"Volgens {where}: {sentence(line.text)} {ref}", {line.text}
+
+
+# -- bullets -----------------------------------------------------------------------------------
+def short_name(chunk: Chunk) -> str:
+    """How a bullet names its chunk; the sources list carries the full label."""
+    if chunk.soort in ("actie", "doel"):
+        return f"{chunk.soort.capitalize()} {chunk.nummer} van {chunk.prioriteit}"
+    if chunk.soort == "opgave":
+        return f"Opgave van {chunk.prioriteit}"
+    if chunk.soort == "resultaten":
+        return f"Behaald in {chunk.prioriteit}"
+    if chunk.soort == "programmalijn":
+        return f"Programmalijn {chunk.programmalijn}"
+    year = f", {chunk.document_title}" if chunk.document_title else ""
+    return f"{chunk.titel}{year}"
+
+
+def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: Chunk | None, said: set[str]) -> str:
+    """One bullet for a cited chunk: its best line not yet said, and for an action who carries it out."""
+    ref = composer.cite(chunk)
+    line = best_line(composer, chunk, child, skip=said)
+    name = short_name(chunk)
+    parts = [f"- **{name}**"]
+    if line is not None:
+        label = f"{FIELD_LABELS[line.field]}: " if line.field in FIELD_LABELS else ""
+        parts.append(f": {label}{clip(line.text, BULLET_LIMIT)} {ref}")
+        said.add(line.text)
+    else:
+        parts.append(f" {ref}")
+    cell = chunk.fields.get("uitvoerder_tekst") if chunk.soort == "actie" else ""
+    if cell and intent.kind != "wie":
+        parts.append(f" (uitvoerder: {cell})")
+    return "".join(parts)
+
+
+def supports(composer: Composer, chunk: Chunk, child: Chunk | None, said: set[str]) -> bool:
+    """Does the chunk say something new, and does it (or its priority's title) share a word with the question?"""
+    line = best_line(composer, chunk, child, skip=said)
+    return line is not None and (composer.relevance(line.text) > 0 or composer.relevance(chunk.embed_text) >= 0.5)
+
+
+def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Chunk | None]], outcome: str,
+           complete_lists: bool = False) -> str:
+    """The whole extractive answer for search hits (best first): a typed lead, then bullets."""
+    kind = intent.kind
+    lead = None
+    if kind == "janee":
+        lead = lead_yes_no(composer, intent, hits, outcome)
+    elif kind == "wie":
+        lead = lead_who(composer, intent, hits)
+    elif kind == "wanneer":
+        lead = lead_when(composer, intent, hits, complete_lists)
+    elif kind == "hoeveel":
+        lead = lead_line(composer, hits, lambda ln: bool(NUMBER_RE.search(ln.text)))
+    elif kind == "naam":
+        lead = lead_line(composer, hits, lambda ln: bool(NAME_WORDS_RE.search(ln.text) or PROPER_NAME_RE.search(ln.text)))
+    if lead is None:
+        lead = lead_open(composer, hits)
+    text, said = lead
+    bullets = []
+    for rank, (chunk, child) in enumerate(hits):
+        if len(bullets) >= MAX_BULLETS:
+            break
+        if rank > 0 and chunk not in composer.citations and not supports(composer, chunk, child, said):
+            continue  # padding: nothing in it meets the question
+        if chunk in composer.citations and all(ln.text in said for ln in lines_of(chunk)):
+            continue
+        if chunk in composer.citations and chunk.soort != "actie":
+            continue  # the lead already quotes this chunk; a bullet would repeat it
+        b = bullet(composer, intent, chunk, child, said)
+        if b:
+            bullets.append(b)
+    return finish(composer, [text, "\n".join(bullets)])

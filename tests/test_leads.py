@@ -1,0 +1,163 @@
+"""Question types and typed leads, on the real corpus chunks (no index needed): table-driven."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from assistant import leads
+from assistant.analysis import DutchAnalyzer
+from assistant.compose import Composer
+from assistant.intent import analyse
+from assistant.text import content_stems
+from evals.metrics import yes_no_polarity
+from ingest.corpus import chunks_for_source, load_manifest
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@lru_cache(maxsize=1)
+def corpus():
+    chunks = [c for s in load_manifest(CORPUS) for c in chunks_for_source(s)]
+    return {c.id: c for c in chunks}, DutchAnalyzer(c.embed_text for c in chunks)
+
+
+def composer_for(question: str) -> Composer:
+    _, analyzer = corpus()
+    return Composer(question_stems=content_stems(question), analyzer=analyzer,
+                    question_terms=set(analyzer.question_terms(" ".join(analyzer.subject_words(question)))))
+
+
+QUESTION_TYPES = [
+    ("Komt er een digitale identiteitswallet?", "janee"),
+    ("komt er een app voor mijn id?", "janee"),
+    ("Kan ik mijn gegevens inzien?", "janee"),
+    ("Gaat de overheid iets doen tegen nepnieuws?", "janee"),
+    ("Wordt het makkelijker om mijn verhuizing door te geven?", "janee"),
+    ("mijn oma heeft geen computer, kan ze nog naar een loket?", "janee"),
+    ("ik ben verhuisd, wordt het doorgeven makkelijker?", "janee"),
+    ("Krijgen scholen hulp bij digitale geletterdheid?", "janee"),
+    ("Mag de overheid zomaar gezichtsherkenning gebruiken?", "janee"),
+    ("Is er een plan tegen deepfakes?", "janee"),
+    ("Wie voert actie 4 van 2.4 uit?", "wie"),
+    ("Door wie wordt de wallet ontwikkeld?", "wie"),
+    ("Welk ministerie is verantwoordelijk voor de Woo?", "wie"),
+    ("Welke organisaties werken aan digitale inclusie?", "wie"),
+    ("Wie is de trekker van de datastrategie?", "wie"),
+    ("Wanneer moet de wallet klaar zijn?", "wanneer"),
+    ("Wat moet er t/m 2025 bereikt zijn voor de informatiehuishouding?", "bereikt"),
+    ("Wat is het resultaat t/m 2023 van actie 2 van 1.1?", "wanneer"),
+    ("Welke resultaten worden in 2025 verwacht voor cloudgebruik?", "wanneer"),
+    ("Wat is de deadline voor het algoritmeregister?", "wanneer"),
+    ("Hoeveel Nederlanders hebben moeite met digitale vaardigheden?", "hoeveel"),
+    ("Hoeveel apparaten stelt het Rijk beschikbaar?", "hoeveel"),
+    ("Welk percentage moet basis digivaardigheden hebben?", "hoeveel"),
+    ("Hoe veel contactgemeenten zijn er?", "hoeveel"),
+    ("Wat is het aantal Informatiepunten?", "hoeveel"),
+    ("Welke wet regelt de openbaarheid van overheidsinformatie?", "naam"),
+    ("Welk programma verbetert de informatiehuishouding?", "naam"),
+    ("Welke Europese verordening gaat over AI?", "naam"),
+    ("Hoe heet het platform voor open overheidsinformatie?", "naam"),
+    ("Welke richtlijn geldt voor digitale toegankelijkheid?", "naam"),
+    ("Wat is er in 2023 bereikt met desinformatie?", "bereikt"),
+    ("Wat is er het afgelopen jaar gedaan aan privacy?", "bereikt"),
+    ("Wat is de stand van zaken rond de wallet?", "bereikt"),
+    ("Welke resultaten zijn al behaald bij digitale inclusie?", "bereikt"),
+    ("Wat is er al gedaan voor Caribisch Nederland?", "bereikt"),
+    ("Welke acties gaan over data?", "lijst"),
+    ("Geef alle acties over het onderwijs", "lijst"),
+    ("Welke doelen zijn er voor cybersecurity?", "lijst"),
+    ("Overzicht van de maatregelen rond algoritmes", "lijst"),
+    ("Wat doet het kabinet aan cybersecurity?", "open"),
+    ("digitale kloof bij ouderen", "open"),
+    ("Waarom is regie op eigen gegevens belangrijk?", "open"),
+    ("Wat houdt 2.2 in?", "open"),
+]
+
+
+@pytest.mark.parametrize(("question", "kind"), QUESTION_TYPES)
+def test_question_type(question, kind):
+    assert analyse(question).kind == kind
+
+
+def hits(*ids):
+    by_id, _ = corpus()
+    return [(by_id[i], None) for i in ids]
+
+
+def test_yes_no_opens_with_ja_and_cites_the_goal_and_its_action():
+    q = "Komt er een digitale identiteitswallet?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:3.2:doel:3", "wwd-2022:3.2:actie:7"), "covered")
+    assert yes_no_polarity(text) == "ja"
+    lead = text.split("\n\n")[0]
+    assert "ID-wallet" in lead and "[1]" in lead and "Daarvoor (actie 7" in lead and "[2]" in lead
+
+
+def test_yes_no_says_nee_when_the_goal_rules_it_out():
+    q = "Mag de overheid zomaar gezichtsherkenning gebruiken?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:2.2:doel:1"), "covered")
+    assert yes_no_polarity(text) == "nee" and "gezichtsherkenning" in text.split("\n\n")[0]
+
+
+def test_yes_no_is_cautious_when_only_related():
+    q = "Komt er een wallet voor mijn rijbewijs?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:3.2:doel:3"), "related")
+    assert yes_no_polarity(text) == "onduidelijk"
+
+
+def test_yes_no_without_goal_or_action_does_not_say_ja():
+    q = "Is desinformatie een probleem?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-jaar-onderweg:desinformatie"), "covered")
+    assert yes_no_polarity(text) == "onduidelijk"
+
+
+@pytest.mark.parametrize(("chunk_id", "kept"), [
+    ("wwd-2022:1.2:actie:5", "BZK (MIDO)"),
+    ("wwd-2022:4.1:actie:3", "BZK (voor PLOOI: KOOP)"),
+    ("wwd-2022:2.1:actie:8", "BZK stimuleert"),
+])
+def test_who_keeps_the_uitvoerder_cell_as_written(chunk_id, kept):
+    q = "Wie voert deze actie uit?"
+    lead = leads.answer(composer_for(q), analyse(q), hits(chunk_id), "covered").split("\n\n")[0]
+    assert lead.startswith("Actie ") and kept in lead and "[1]" in lead
+
+
+def test_when_opens_with_the_column_asked_for():
+    q = "Wat moet actie 7 van 3.2 t/m 2025 opleveren?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:3.2:actie:7"), "covered").split("\n\n")[0]
+    assert "resultaat t/m 2025: Uniform toetsingskader" in lead and "t/m 2023" not in lead
+
+
+def test_long_result_lists_say_how_many_are_left():
+    by_id, _ = corpus()
+    long = next(c for c in by_id.values() if c.soort == "actie" and len(c.fields["resultaat_2025"]) > leads.MAX_LEAD_ITEMS)
+    q = "Wat moet er t/m 2025 klaar zijn?"
+    lead = leads.answer(composer_for(q), analyse(q), [(long, None)], "covered").split("\n\n")[0]
+    rest = len(long.fields["resultaat_2025"]) - leads.MAX_LEAD_ITEMS
+    assert f"en nog {rest} resultaten (zie bron [1])" in lead
+    complete = leads.answer(composer_for(q), analyse(q), [(long, None)], "covered", complete_lists=True).split("\n\n")[0]
+    assert "en nog" not in complete and all(i.rstrip(".") in complete for i in long.fields["resultaat_2025"])
+
+
+def test_how_many_quotes_the_line_with_the_number():
+    q = "Hoeveel Nederlanders hebben onvoldoende digitale vaardigheden?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.1:opgave"), "covered").split("\n\n")[0]
+    assert "2,5 miljoen" in lead
+
+
+def test_lead_is_at_most_two_sentences_and_never_clipped():
+    q = "Wat doet het kabinet tegen desinformatie?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.3:doel:1", "wwd-2022:1.3:actie:1"), "covered")
+    lead = text.split("\n\n")[0]
+    assert "…" not in lead and lead.count("[") <= 2
+
+
+def test_every_bullet_cites_and_the_sources_resolve():
+    q = "Wat doet het kabinet aan cybersecurity?"
+    c = composer_for(q)
+    text = leads.answer(c, analyse(q), hits("wwd-2022:2.4:opgave", "wwd-2022:2.4:doel:1", "wwd-2022:2.4:actie:4"), "covered")
+    bullets = [ln for ln in text.splitlines() if ln.startswith("- ")]
+    assert 1 <= len(bullets) <= leads.MAX_BULLETS and all("[" in b for b in bullets)
+    assert len(c.citations) <= 3 and f"[{len(c.citations)}]" in text
