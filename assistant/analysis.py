@@ -67,17 +67,20 @@ def thesaurus(path: Path = THESAURUS_FILE) -> dict[str, tuple[str, ...]]:
 class DutchAnalyzer:
     """Index terms for chunks and questions, against one corpus vocabulary."""
 
-    def __init__(self, corpus_texts: Iterable[str]):
+    def __init__(self, corpus_texts: Iterable[str], normalise: bool = True, use_thesaurus: bool = True):
+        # normalise=False (plain Snowball stems, no lemmas, compounds or typos) and use_thesaurus=False
+        # exist to measure what each part adds (`werkagenda eval --config zonder-normalisatie …`).
+        self.normalise, self.use_thesaurus = normalise, use_thesaurus
         self.frequency: Counter[str] = Counter()
         self.term_frequency: Counter[str] = Counter()  # in how many texts a term occurs
         self.texts = 0
         for text in corpus_texts:
             words = tokens(text)
             self.frequency.update(words)
-            self.term_frequency.update({term(w) for w in words if w not in STOPWORDS})
+            self.term_frequency.update({self.term(w) for w in words if w not in STOPWORDS})
             self.texts += 1
         self.words = {w for w in self.frequency if w not in STOPWORDS}
-        self.terms = {term(w) for w in self.words}
+        self.terms = {self.term(w) for w in self.words}
         self._parts = {w for w in self.words if len(w) >= MIN_HEAD and not w.isdigit()}
         self._deleted: dict[str, set[str]] = {}
         for word in self.words:
@@ -85,6 +88,14 @@ class DutchAnalyzer:
                 for d in _deletions(word) | {word}:
                     self._deleted.setdefault(d, set()).add(word)
         self._split_cache: dict[str, tuple[str, ...]] = {}
+
+    def term(self, word: str) -> str:
+        return term(word) if self.normalise else stemmer().stemWord(word)
+
+    def targets(self, word: str) -> tuple[str, ...]:
+        if not self.use_thesaurus:
+            return ()
+        return thesaurus().get(word, ()) or thesaurus().get(lemma(word), ())
 
     def idf(self, index_term: str) -> float:
         """How specific a term is: log((N+1)/df); a term the corpus lacks weighs most."""
@@ -97,6 +108,8 @@ class DutchAnalyzer:
         cached = self._split_cache.get(word)
         if cached is not None:
             return cached
+        if not self.normalise:
+            return ()
         best: tuple[str, ...] = ()
         if len(word) >= MIN_HEAD + MIN_TAIL and not word.isdigit():
             for cut in range(MIN_HEAD, len(word) - MIN_TAIL + 1):
@@ -116,6 +129,8 @@ class DutchAnalyzer:
     def split_short_tail(self, word: str) -> tuple[str, ...]:
         """Question side only: a compound whose tail is a short but common agenda word
         ("gezondheids|zorg", "klant|data"); the agenda side keeps the stricter MIN_TAIL."""
+        if not self.normalise:
+            return ()
         for cut in range(len(word) - MIN_TAIL + 1, len(word) - 2):
             head, tail = word[:cut], word[cut:]
             if self.frequency[tail] >= COMMON_TAIL and tail not in STOPWORDS:
@@ -130,14 +145,14 @@ class DutchAnalyzer:
         for word in tokens(text):
             if word in STOPWORDS:
                 continue
-            out.append(term(word))
-            out.extend(term(p) for p in self.split(word))
+            out.append(self.term(word))
+            out.extend(self.term(p) for p in self.split(word))
         return out
 
     # -- the question side ---------------------------------------------------------------------
     def correct(self, word: str) -> str | None:
         """The agenda word one typo away (the most frequent if several), or None."""
-        if len(word) < MIN_TYPO or word.isdigit():
+        if len(word) < MIN_TYPO or word.isdigit() or not self.normalise:
             return None
         candidates: set[str] = set()
         for d in _deletions(word) | {word}:
@@ -148,26 +163,26 @@ class DutchAnalyzer:
     def read_word(self, word: str) -> tuple[list[str], bool]:
         """(index terms, known) for one question word: exact, lemma/stem, compound parts or typo."""
         if word in self.words:
-            return [term(word), *(term(p) for p in self.split(word))], True
+            return [self.term(word), *(self.term(p) for p in self.split(word))], True
         fixed = self.correct(word)
         # An inflected form the agenda has in another form ("verhuisd" → "verhuiz"), unless stemming
         # ate most of the word, which a typo does ("overhied" → "over"; the agenda's "overheid" is meant).
-        if term(word) in self.terms and (fixed is None or len(term(word)) >= len(word) - 3):
-            return [term(word)], True
+        if self.term(word) in self.terms and (fixed is None or len(self.term(word)) >= len(word) - 3):
+            return [self.term(word)], True
         parts = self.split(word) or self.split_short_tail(word)
         if parts:
-            return [term(word), *(term(p) for p in parts)], True
+            return [self.term(word), *(self.term(p) for p in parts)], True
         if fixed is not None:
-            return [term(fixed), *(term(p) for p in self.split(fixed))], True
+            return [self.term(fixed), *(self.term(p) for p in self.split(fixed))], True
         # a compound with a typo in one part: "identiteitswalet" → identiteit + wallet
-        for cut in range(MIN_HEAD, len(word) - MIN_HEAD + 1):
+        for cut in range(MIN_HEAD, len(word) - MIN_HEAD + 1) if self.normalise else ():
             head, tail = word[:cut], word[cut:]
             head_ok = head in self._parts or (head.endswith("s") and head[:-1] in self._parts)
             if head_ok:
                 tail_fixed = tail if tail in self._parts else self.correct(tail)
                 if tail_fixed:
-                    return [term(head.rstrip("s") if head not in self._parts else head), term(tail_fixed)], True
-        return [term(word)], False
+                    return [self.term(head.rstrip("s") if head not in self._parts else head), self.term(tail_fixed)], True
+        return [self.term(word)], False
 
     def question_terms(self, text: str, drop: frozenset[str] = STOPWORDS) -> list[str]:
         """BM25 terms of a question: normalised words, compound parts, corrected typos, thesaurus."""
@@ -177,7 +192,7 @@ class DutchAnalyzer:
                 continue
             found, _ = self.read_word(word)
             out.extend(found)
-            for target in thesaurus().get(word, ()) or thesaurus().get(lemma(word), ()):
+            for target in self.targets(word):
                 for part in tokens(target):
                     if part not in drop:
                         out.extend(self.read_word(part)[0])
@@ -195,7 +210,7 @@ class DutchAnalyzer:
     def word_terms(self, word: str) -> set[str]:
         """All index terms one question word searches for: its own forms and its thesaurus targets."""
         found = set(self.read_word(word)[0])
-        for target in thesaurus().get(word, ()) or thesaurus().get(lemma(word), ()):
+        for target in self.targets(word):
             for part in tokens(target):
                 if part not in STOPWORDS:
                     found.update(self.read_word(part)[0])

@@ -18,7 +18,7 @@ from ingest.models import Chunk
 
 RELATED_LEAD = "De werkagenda noemt dit niet letterlijk; dit komt het dichtst in de buurt:"
 ITEM_LIMIT = 200  # characters per result item / description in a search answer
-LIST_LINE_LIMIT = 170  # characters per line in a list answer
+LIST_LINE_LIMIT = 260  # characters of an item's text per line in a list answer (its sources hold the rest)
 MAX_ITEMS_PER_FIELD = 2
 
 
@@ -162,8 +162,8 @@ def list_line(composer: Composer, chunk: Chunk, with_priority: bool) -> str:
     ref = composer.cite(chunk)
     text = str(chunk.fields.get("beschrijving") or chunk.fields.get("tekst") or chunk.text)
     where = f" ({chunk.prioriteit})" if with_priority else ""
-    uitvoerders = _list(chunk.fields.get("uitvoerders"))
-    who = f" — {join_names(uitvoerders)}" if uitvoerders and chunk.soort == "actie" else ""
+    cell = chunk.fields.get("uitvoerder_tekst") or join_names(_list(chunk.fields.get("uitvoerders"))) if chunk.soort == "actie" else ""
+    who = f" — {cell}" if cell else ""  # the cell as written: "BZK (CIO Rijk)" keeps CIO Rijk
     return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, LIST_LINE_LIMIT)}{who} {ref}"
 
 

@@ -72,6 +72,15 @@ def takes_scope_decision(intent: Intent, route: str) -> bool:
     return route in ("zoeken", "lijst", "buiten_scope")
 
 
+class SearchParts(BaseModel):
+    """Which parts of search are on. All are on in the product; evals switch one off at a time to
+    measure what it adds (`werkagenda eval --config zonder-kinderen zonder-normalisatie zonder-thesaurus`)."""
+
+    children: bool = True
+    normalisation: bool = True
+    thesaurus: bool = True
+
+
 class Calibration(BaseModel):
     fusion: FusionParams = FusionParams()
     scope: ScopeParams = ScopeParams()
@@ -95,9 +104,13 @@ def clean_question(raw: str) -> tuple[str, str]:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, collection: ChunkCollection, embedding, calibration: Calibration):
+    def __init__(
+        self, settings: Settings, collection: ChunkCollection, embedding, calibration: Calibration,
+        parts: SearchParts | None = None,
+    ):
         self.settings = settings
         self.calibration = calibration
+        self.parts = parts or SearchParts()
         self._reload_lock = threading.Lock()
         self.use_collection(collection, embedding)
         self.llm = None
@@ -110,10 +123,11 @@ class Assistant:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
         units = collection.chunks(children=True)
         chunks = [c for c in units if not c.is_child]
-        analyzer = DutchAnalyzer(c.embed_text for c in chunks)
-        retriever = HybridRetriever(
-            chunks, collection, embedding, self.calibration.fusion, [c for c in units if c.is_child], analyzer
+        children = [c for c in units if c.is_child] if self.parts.children else []
+        analyzer = DutchAnalyzer(
+            (c.embed_text for c in chunks), normalise=self.parts.normalisation, use_thesaurus=self.parts.thesaurus
         )
+        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, children, analyzer)
         vocabulary = CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
         self.retriever, self.vocabulary = retriever, vocabulary
@@ -304,7 +318,12 @@ class Assistant:
                 lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
                 return "opzoeken", compose.answer_list(composer, lead, items, False), "covered"
         if intent.topic_stems:  # a topic within the priority: search inside it
-            return None
+            within = self.retriever.search(intent.question, Filters(prioriteit=prio, document=self.agenda_doc), SEARCH_DEPTH)
+            if not within.hits:
+                return None
+            chosen = [(h.chunk, h.child) for h in within.hits[:MAX_SEARCH_ITEMS]]
+            composer.scores.update({h.chunk.id: h.score for h in within.hits})
+            return "opzoeken", leads.answer(composer, intent, chosen, "covered"), "covered"
         wanted = "resultaten" if "behaalde" in intent.aspects else "opgave"
         first = next((c for c in in_prio if c.soort == wanted), in_prio[0])
         doelen = [c for c in in_prio if c.soort == "doel"]

@@ -39,7 +39,10 @@ YES_NO_VERBS = frozenset(
     """komt komen kom gaat gaan ga wordt worden word is zijn ben heeft hebben heb kan kun kunnen mag mogen
     moet moeten wil willen zal zullen krijgt krijgen krijg helpt helpen doet doen werkt werken zorgt
     zorgen maakt maken bestaat bestaan blijft blijven staat staan hoeft hoeven gebeurt geldt gelden
-    pakt pakken neemt nemen biedt bieden levert leveren telt tellen""".split()
+    pakt pakken neemt nemen biedt bieden levert leveren telt tellen leren leert zoeken zoekt kijken kijkt
+    werken beschermen beschermt ondersteunen ondersteunt investeren investeert controleren controleert
+    regelen regelt verbeteren verbetert ontwikkelen ontwikkelt verdwijnen verdwijnt veranderen verandert
+    stoppen stopt houden houdt heten heet weet weten""".split()
 )
 HOW_MANY_RE = re.compile(r"\b(hoeveel|hoe\s+veel|aantal|percentage|hoe\s+groot|welk\s+percentage|hoeveelheid)\b")
 NAME_RE = re.compile(
@@ -73,11 +76,30 @@ def question_type(question: str, aspects: set[str]) -> str:
     if WHEN_WORDS & set(words) or {"resultaat_2023", "resultaat_2025"} & aspects and "resultaat" in folded:
         return "wanneer"
     # "Komt er …?", and also "mijn oma heeft geen computer, kan ze nog naar een loket?"
-    for clause in re.split(r"[,;:]|\ben\b|\bof\b", folded):
+    asks = question.rstrip().endswith("?")
+    for n, clause in enumerate(re.split(r"[,;:]|\ben\b|\bof\b", folded)):
         first = re.findall(r"(?u)\b\w+\b", clause)[:1]
-        if first and first[0] in YES_NO_VERBS and (clause is folded or question.rstrip().endswith("?")):
+        if first and (first[0] in YES_NO_VERBS or asks and n == 0 and _looks_like_finite_verb(first[0])):
             return "janee"
     return "open"
+
+
+# Words that open a question without being its verb: question words, articles, pronouns, prepositions.
+NON_VERB_OPENERS = frozenset(
+    """wat wie waar wanneer welke welk hoe waarom hoeveel waarmee waarvoor waarover waardoor de het een mijn
+    onze ons uw je jouw zijn haar hun ik jij u we wij ze zij hij er dit dat deze die in op voor door bij met
+    van naar over uit om tot na zonder tegen volgens sinds""".split()
+)
+
+
+def _looks_like_finite_verb(word: str) -> bool:
+    """An opening word of a '?' question that is not a question word and ends like a Dutch finite verb
+    ("leren kinderen …?", "kijkt de overheid …?")."""
+    if word in NON_VERB_OPENERS or len(word) < 3:
+        return False
+    from assistant.analysis import lemma  # a verb's lemma is its infinitive: "kijkt" → "kijken"; nouns are not
+
+    return word.endswith("t") and lemma(word).endswith("en") and lemma(word) != word
 
 
 # A short question that leans on the previous one ("En wie voert dat uit?").

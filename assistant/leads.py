@@ -26,7 +26,7 @@ from ingest.models import Chunk
 
 MAX_BULLETS = 3
 BULLET_LIMIT = 200  # characters of one bullet's quoted line (bullets may be clipped, leads never)
-MAX_LEAD_ITEMS = 3  # result items shown in a lead before "en nog N"
+MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells hold 1 to 5
 # "geen" and "nooit" deny the claim itself ("We passen geen gezichtsherkenning toe …"); "niet" mostly sits in
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
@@ -123,12 +123,15 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     """ "Ja. …" only when a cited goal or action plainly states the plan; "Nee. …" when the line
     that answers says the opposite of what the question supposes; else "Dat staat er niet precies in"."""
     top, child = hits[0]
-    plan, plan_child = first_of(hits, ("doel", "actie"), within=2)
+    plan, plan_child = first_of(hits, ("doel", "actie"), within=3)
     if plan is None or outcome == "related":
         line = best_line(composer, top, child)
         ref = composer.cite(top)
         return f"Dat staat er niet precies in, maar volgens {item_name(top)}: {sentence(line.text)} {ref}", {line.text}
-    line = best_line(composer, plan, plan_child, want=lambda ln: ln.field in STATEMENT_FIELDS) or best_line(composer, plan, plan_child)
+    line = best_line(composer, plan, plan_child)
+    statement = best_line(composer, plan, plan_child, want=lambda ln: ln.field in STATEMENT_FIELDS)
+    if statement is not None and composer.relevance(statement.text) >= composer.relevance(line.text):
+        line = statement  # on a tie, what the goal or action itself says, not one of its indicators
     ref = composer.cite(plan)
     answer_word = "Nee" if NEGATION_RE.search(line.text) and not NEGATION_RE.search(intent.question) else "Ja"
     lead = f"{answer_word}. {cap(sentence(line.text))} {ref}"
@@ -283,8 +286,9 @@ def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Chunk
             continue  # padding: nothing in it meets the question
         if chunk in composer.citations and all(ln.text in said for ln in lines_of(chunk)):
             continue
-        if chunk in composer.citations and chunk.soort != "actie":
-            continue  # the lead already quotes this chunk; a bullet would repeat it
+        if chunk in composer.citations and chunk.soort not in ("actie", "sectie"):
+            continue  # the lead already quotes this chunk; a bullet would repeat it (an action or a long
+            # section still has more to say: another result, the next relevant sentence)
         b = bullet(composer, intent, chunk, child, said)
         if b:
             bullets.append(b)

@@ -53,9 +53,30 @@ def parse_llm(value: str) -> LLMSpec:
     return LLMSpec(provider, model.strip(), (url or "http://127.0.0.1:11434").strip().rstrip("/"))
 
 
+# The same shape rules as the extractive answer (assistant.leads), per question type.
+TYPE_RULES = {
+    "janee": "Dit is een ja/nee-vraag. Begin met 'Ja.' of 'Nee.' als een doel of actie in de bronnen het plan "
+             "duidelijk noemt; anders met 'Dat staat er niet precies in, maar'. Zeg daarna in één zin wat er gepland is.",
+    "wie": "De vraag is wie het doet. Begin met de uitvoerder(s) zoals de bron ze schrijft, rollen en onderdelen "
+           "(zoals 'BZK (MIDO)') inbegrepen.",
+    "wanneer": "De vraag is wanneer of welk resultaat. Begin met het resultaat t/m 2023 of t/m 2025 waarnaar "
+               "gevraagd wordt.",
+    "hoeveel": "De vraag is hoeveel. Begin met de zin die het getal noemt.",
+    "naam": "De vraag vraagt een naam (wet, programma, platform). Begin met die naam.",
+    "bereikt": "De vraag is wat er bereikt is. Begin met de behaalde resultaten en wat het artikel uit 2023 meldt.",
+    "lijst": "De vraag vraagt om een lijst. Noem alle passende acties, per prioriteit, en zeg hoeveel het er zijn.",
+}
+RELATED_RULE = ("De bronnen noemen dit niet letterlijk. Begin met 'De werkagenda noemt dit niet letterlijk; dit komt "
+                "het dichtst in de buurt:' en geef dan wat de bronnen wel zeggen.")
+
+
 def sources_prompt(answer: Answer) -> str:
     blocks = [f"[{c.n}] {c.label}\n{c.text}" for c in answer.citations]
-    return "Bronnen:\n\n" + "\n\n".join(blocks) + f"\n\nVraag: {answer.question}"
+    rules = [TYPE_RULES[answer.question_type]] if answer.question_type in TYPE_RULES else []
+    if answer.outcome == "related" and answer.question_type != "janee":
+        rules.append(RELATED_RULE)
+    rules.append("Houd de inleiding op hoogstens twee zinnen, gevolgd door hoogstens drie opsommingstekens.")
+    return "Bronnen:\n\n" + "\n\n".join(blocks) + "\n\nAanwijzingen: " + " ".join(rules) + f"\n\nVraag: {answer.question}"
 
 
 def validate_citations(text: str, n_sources: int) -> tuple[str, list[int]]:

@@ -16,7 +16,8 @@ QUESTION_WORDS = frozenset(
     er een de het van voor over met kan kunnen mag moet willen wil zal zullen ik je jij u we wij
     mijn onze ons hun nog ook al dan dus eigenlijk precies graag vertel uitleg leg zeg noem geef
     werkagenda agenda kabinet regering plan plannen staat staan iets meer vallen valt horen hoort
-    bevat bevatten noemt noemen genoemd beschreven omschreven onder""".split()
+    bevat bevatten noemt noemen genoemd beschreven omschreven onder houdt houden inhoudt inhouden betekent
+    betekenen betreft betreffen om""".split()
 )
 # Everyday words that colour a question but never name its subject ("mag de overheid zomaar …",
 # "wat is er gepland"): general Dutch, not taken from any question set.

@@ -46,12 +46,16 @@ from assistant.settings import Settings
 from evals import metrics as m
 from evals.questions import Question, QuestionSet
 
-CONFIG_NAMES = ("full", "dense", "bm25", "naive")
+CONFIG_NAMES = ("full", "dense", "bm25", "naive", "zonder-kinderen", "zonder-normalisatie", "zonder-thesaurus")
+ABLATIONS = {"zonder-kinderen": "children", "zonder-normalisatie": "normalisation", "zonder-thesaurus": "thesaurus"}
 CONFIG_DESCRIPTIONS = {
     "full": "het afgestelde systeem: hybride zoeken (dense + BM25), scope-besluit, gestructureerd opzoeken",
     "dense": "hetzelfde systeem, maar alleen dense zoeken (embeddings)",
     "bm25": "hetzelfde systeem, maar alleen BM25 (trefwoorden)",
     "naive": "naïeve llama-index-baseline: VectorStoreIndex over de ruwe teksten, SentenceSplitter, top-10",
+    "zonder-kinderen": "het afgestelde systeem zonder kinderen (resultaatregels, indicatoren, zinnen) in de zoekindex",
+    "zonder-normalisatie": "het afgestelde systeem met alleen Snowball-stammen (geen lemma's, samenstellingen of typfouten)",
+    "zonder-thesaurus": "het afgestelde systeem zonder de thesaurus van alledaags Nederlands",
 }
 METRIC_KEYS = (
     "hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "recall@10", "citation_validity", "keyword_recall",
@@ -262,6 +266,9 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | int | None
     out_scope = [r for r in results if r.out_of_scope]
     latencies = [r.latency_ms for r in results]
     out: dict[str, float | int | None] = {
+        # as a user meets it: a refused in-scope question is a miss, whatever search had found
+        "hit@1_antwoord": m.mean((r.hit1 or 0.0) if r.answered else 0.0 for r in retrieval),
+        "hit@5_antwoord": m.mean((r.hit5 or 0.0) if r.answered else 0.0 for r in retrieval),
         "hit@1": m.mean(r.hit1 for r in retrieval),
         "hit@3": m.mean(r.hit3 for r in retrieval),
         "hit@5": m.mean(r.hit5 for r in retrieval),
@@ -432,6 +439,11 @@ def open_systems(
         elif name in ("dense", "bm25"):
             calibration = Calibration(fusion=tuned.fusion.model_copy(update={"method": name}), scope=tuned.scope)
             system = Assistant(settings, collection, embedding, calibration)
+        elif name in ABLATIONS:
+            from assistant.engine import SearchParts
+
+            parts = SearchParts(**{ABLATIONS[name]: False})
+            system = Assistant(settings, collection, embedding, tuned, parts)
         elif name == "naive":
             from evals.baselines import build_naive
 

@@ -17,7 +17,7 @@ def extractive_answer() -> Answer:
                  soort="doel", nummer=1, document="wwd-2022", text="Iedereen kan digitaal inloggen."),
     ]
     return Answer(question="Komt er een wallet?", answer="Extractief antwoord [1].\n\n**Bronnen**\n[1] x",
-                  in_scope=True, route="zoeken", citations=citations)
+                  in_scope=True, route="zoeken", citations=citations, question_type="janee")
 
 
 def run_stream(backend: LLMBackend, answer: Answer) -> tuple[list[str], Answer]:
@@ -76,3 +76,21 @@ def test_unreachable_server_falls_back():
     backend = LLMBackend(parse_llm("openai:fake@http://127.0.0.1:9/v1"), timeout=1)
     _, final = run_stream(backend, extractive_answer())
     assert final.mode == "extractief" and final.notice == FALLBACK_NOTICE
+
+
+@pytest.mark.parametrize("protocol", ["ollama", "openai"])
+def test_the_prompt_carries_the_question_type_and_ja_comes_through(protocol):
+    reply = "Ja. Er komt een publieke wallet [1]; iedereen kan er digitaal mee inloggen [2]."
+    with FakeLLMServer(protocol, reply) as server:
+        backend = LLMBackend(parse_llm(f"{protocol}:fake-model@{server.url}"), timeout=10)
+        _, final = run_stream(backend, extractive_answer())
+    prompt = " ".join(m["content"] for m in server.requests[0]["body"]["messages"])
+    assert "ja/nee-vraag" in prompt and "Begin met 'Ja.'" in prompt and "[1] Werkagenda 2022" in prompt
+    assert final.answer.startswith("Ja.") and "[1]" in final.answer and "[2]" in final.answer and final.mode == "llm"
+
+
+def test_a_related_answer_tells_the_model_to_say_so():
+    from assistant.llm import RELATED_RULE, sources_prompt
+
+    answer = extractive_answer().model_copy(update={"outcome": "related", "question_type": "open"})
+    assert RELATED_RULE in sources_prompt(answer)
