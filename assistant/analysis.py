@@ -206,12 +206,3 @@ class DutchAnalyzer:
         """Subject words the agenda does not contain in any form (the thesaurus does not count: it
         widens search, but "paspoort" is still not a word of the agenda)."""
         return [w for w in self.subject_words(text) if not w.isdigit() and not self.read_word(w)[1]]
-
-    def word_terms(self, word: str) -> set[str]:
-        """All index terms one question word searches for: its own forms and its thesaurus targets."""
-        found = set(self.read_word(word)[0])
-        for target in self.targets(word):
-            for part in tokens(target):
-                if part not in STOPWORDS:
-                    found.update(self.read_word(part)[0])
-        return found

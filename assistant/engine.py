@@ -50,7 +50,6 @@ ENGLISH_NOTICE = (
     "Nederlandse vragen het best."
 )
 SEARCH_DEPTH = 10
-SUPPORT_HITS = 3  # the scope's support signal reads the best three hits (what an answer would cite)
 LIST_DEPTH = 30  # a list question looks this deep for matching actions across priorities
 # A list keeps the actions whose fused score is at least this share of the best one and that contain
 # one of the question's subject terms; MAX_LIST_ITEMS bounds the answer.
@@ -436,8 +435,7 @@ class Assistant:
         analyzer = self.retriever.analyzer
         subject = " ".join(analyzer.subject_words(intent.question))
         topic_lexical = float(self.retriever.lexical.scores(subject).max(initial=0.0)) if subject else 0.0
-        top_texts = [h.chunk.embed_text for h in search.hits[:SUPPORT_HITS]]
-        return signals(analyzer, self.vocabulary, intent.question, search.dense_top, topic_lexical, top_texts)
+        return signals(analyzer, self.vocabulary, intent.question, search.dense_top, topic_lexical)
 
 
 def link_progress_sections(chunks: Sequence[Chunk], retriever: HybridRetriever, agenda_doc: str) -> dict[str, list[str]]:

@@ -78,6 +78,7 @@ class Answer(BaseModel):
             "notice": self.notice,
             "citations": [c.model_dump() for c in self.citations],
             "referrals": [r.model_dump() for r in self.referrals],
+            "retrieved": self.retrieved,  # the ranked chunk ids behind the answer: citations first, then the rest
             "suggestions": self.suggestions,
             "timings_ms": self.timings_ms,
         }
