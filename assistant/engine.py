@@ -26,7 +26,7 @@ from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.referrals import referrals_for
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, in_scope
+from assistant.scope import ScopeParams, ScopeSignals, in_scope, vocabulary_for
 from assistant.settings import Settings
 from assistant.text import content_stems, content_words, looks_english, stemmer
 from index.embeddings import load_embedding, parse_embedder
@@ -103,8 +103,8 @@ class Assistant:
     def use_collection(self, collection: ChunkCollection, embedding) -> None:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
         chunks = collection.chunks()
-        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion)
-        vocabulary = CorpusVocabulary(content_stems(c.embed_text) for c in chunks)
+        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, self.settings.data_dir)
+        vocabulary = vocabulary_for(chunks, self.settings.data_dir, lambda c: content_stems(c.embed_text))
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
         self.retriever, self.vocabulary = retriever, vocabulary
         self.agenda_doc = next((c.document for c in chunks if c.soort == "actie"), "")

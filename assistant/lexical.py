@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -30,3 +31,20 @@ class LexicalIndex:
         if not ids:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(ids), dtype=np.float32)
+
+    # -- persisted beside the index (index/artifacts.py) -----------------------------------------
+    @classmethod
+    def load_or_build(cls, chunks: Sequence[Chunk], cache_dir: Path | None) -> LexicalIndex:
+        """The index over `chunks`, loaded from `cache_dir` when it was built from exactly these
+        chunks by this code, else built (and stored there). None: always build."""
+        from index import artifacts
+
+        chunks = list(chunks)
+        code = artifacts.code_digest(Path(__file__).parent, ARTIFACT_LIBRARIES)
+        key = artifacts.chunks_key("lexical", LEXICAL_VERSION, code, chunks)
+        return artifacts.load_or_build(cache_dir, "lexical", key, lambda: cls(chunks), shared={"stemmer": stemmer()})
+
+
+# Bump when what LexicalIndex derives from chunks changes in a way assistant/*.py does not show (a data file).
+LEXICAL_VERSION = 1
+ARTIFACT_LIBRARIES = ("bm25s", "PyStemmer")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from llama_index.core.vector_stores.types import FilterOperator, MetadataFilter, MetadataFilters
@@ -67,13 +68,16 @@ class SearchResult:
 
 
 class HybridRetriever:
-    def __init__(self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams):
+    def __init__(
+        self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams,
+        artifacts_dir: Path | None = None,  # where BM25 is stored between starts (index/artifacts.py); None: build
+    ):
         self.chunks = list(chunks)
         self.by_id = {c.id: c for c in self.chunks}
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
         self.collection = collection
         self.embedding = embedding
-        self.lexical = LexicalIndex(self.chunks)
+        self.lexical = LexicalIndex.load_or_build(self.chunks, artifacts_dir)
         self.params = params
         self.is_section = np.array([c.soort in ("sectie", "programmalijn") for c in self.chunks], dtype=bool)
 

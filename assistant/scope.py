@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel
+
+from ingest.models import Chunk
 
 MIN_FUZZY = 6  # shorter stems must match exactly: one edit on a short word makes another word ("agent" → "agend")
 
@@ -143,3 +146,21 @@ def probability(signals: ScopeSignals, params: ScopeParams) -> float:
 
 def in_scope(signals: ScopeSignals, params: ScopeParams) -> bool:
     return probability(signals, params) >= params.threshold
+
+
+# -- persisted beside the index (index/artifacts.py) ---------------------------------------------
+# Bump when what the vocabulary derives from chunks changes in a way assistant/*.py does not show.
+VOCABULARY_VERSION = 1
+
+
+def vocabulary_for(
+    chunks: Sequence[Chunk], cache_dir: Path | None, stems: Callable[[Chunk], Iterable[str]],
+) -> CorpusVocabulary:
+    """CorpusVocabulary(stems(c) for c in chunks), loaded from `cache_dir` when it was built from
+    exactly these chunks by this code, else built (and stored there). None: always build."""
+    from index import artifacts
+
+    chunks = list(chunks)
+    code = artifacts.code_digest(Path(__file__).parent, ("PyStemmer",))
+    key = artifacts.chunks_key("vocabulary", VOCABULARY_VERSION, code, chunks)
+    return artifacts.load_or_build(cache_dir, "vocabulary", key, lambda: CorpusVocabulary(stems(c) for c in chunks))

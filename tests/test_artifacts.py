@@ -1,0 +1,119 @@
+"""BM25 and the scope vocabulary stored beside the index: loaded when they match, rebuilt when not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.lexical import LexicalIndex
+from assistant.scope import CorpusVocabulary, vocabulary_for
+from assistant.settings import REPO_CORPUS_DIR
+from assistant.text import content_stems
+from index import artifacts
+from ingest.corpus import chunks_for_source, load_manifest
+
+QUERIES = (
+    "Komt er een digitale identiteitswallet?", "cybersecurity van het mkb", "desinformatie en open source",
+    "Wat doet BZK aan algoritmen?", "onbekendwoord",
+)
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    return [c for source in load_manifest(REPO_CORPUS_DIR) for c in chunks_for_source(source)]
+
+
+def stems(chunk):
+    return content_stems(chunk.embed_text)
+
+
+def _refuse_to_build(*_args, **_kwargs):
+    raise AssertionError("built again although a stored copy matches")
+
+
+def test_lexical_index_is_stored_and_loaded_with_the_same_scores(chunks, tmp_path, monkeypatch):
+    built = LexicalIndex.load_or_build(chunks, tmp_path)
+    assert list((tmp_path / artifacts.ARTIFACTS_SUBDIR).glob("lexical-*/" + artifacts.PAYLOAD_NAME))
+    monkeypatch.setattr(LexicalIndex, "__init__", _refuse_to_build)
+    loaded = LexicalIndex.load_or_build(chunks, tmp_path)
+    monkeypatch.undo()
+    fresh = LexicalIndex(chunks)
+    assert loaded.ids == fresh.ids == [c.id for c in chunks]
+    for query in QUERIES:
+        assert np.array_equal(loaded.scores(query), fresh.scores(query)), query
+        assert np.array_equal(built.scores(query), fresh.scores(query)), query
+    assert loaded.scores(QUERIES[0]).max() > 0 and not loaded.scores("onbekendwoord").any()
+
+
+def test_vocabulary_is_stored_and_loaded_unchanged(chunks, tmp_path, monkeypatch):
+    vocabulary_for(chunks, tmp_path, stems)
+    monkeypatch.setattr(CorpusVocabulary, "__init__", _refuse_to_build)
+    loaded = vocabulary_for(chunks, tmp_path, stems)
+    monkeypatch.undo()
+    fresh = CorpusVocabulary(stems(c) for c in chunks)
+    assert (loaded.chunks, loaded.document_frequency, loaded.stems, loaded.deleted) == (
+        fresh.chunks, fresh.document_frequency, fresh.stems, fresh.deleted
+    )
+    for query in QUERIES:
+        question = content_stems(query)
+        assert loaded.coverage(question) == fresh.coverage(question)
+        assert loaded.idf_coverage(question) == fresh.idf_coverage(question)
+
+
+def test_changed_chunks_get_their_own_structure(chunks, tmp_path):
+    LexicalIndex.load_or_build(chunks, tmp_path)
+    edited = [chunks[0].model_copy(update={"embed_text": chunks[0].embed_text + " quantumcomputer"}), *chunks[1:]]
+    index = LexicalIndex.load_or_build(edited, tmp_path)
+    assert index.scores("quantumcomputer")[0] > 0  # not the stored structure of the unedited chunks
+    fewer = LexicalIndex.load_or_build(chunks[:10], tmp_path)
+    assert len(fewer.ids) == 10
+    LexicalIndex.load_or_build(chunks[:20], tmp_path)  # a fourth: the oldest is dropped
+    assert len(list((tmp_path / artifacts.ARTIFACTS_SUBDIR).glob("lexical-*"))) == artifacts.KEEP_PER_KIND
+
+
+def test_key_names_kind_version_code_and_every_chunk(chunks):
+    key = artifacts.chunks_key("lexical", 1, "code", chunks)
+    assert key == artifacts.chunks_key("lexical", 1, "code", list(chunks))
+    renamed = [chunks[0].model_copy(update={"id": chunks[0].id + "x"}), *chunks[1:]]
+    others = {
+        artifacts.chunks_key("vocabulary", 1, "code", chunks), artifacts.chunks_key("lexical", 2, "code", chunks),
+        artifacts.chunks_key("lexical", 1, "other code", chunks), artifacts.chunks_key("lexical", 1, "code", renamed),
+        artifacts.chunks_key("lexical", 1, "code", chunks[::-1]),
+    }
+    assert key not in others and len(others) == 5
+
+
+def test_code_digest_follows_the_source(tmp_path):
+    (tmp_path / "tok.py").write_text("STOP = ['de']\n")
+    first = artifacts.code_digest(tmp_path, ("numpy",))
+    (tmp_path / "tok.py").write_text("STOP = ['de', 'het']\n")
+    assert artifacts.code_digest(tmp_path, ("numpy",)) != first
+
+
+def test_a_damaged_file_is_rebuilt(chunks, tmp_path):
+    LexicalIndex.load_or_build(chunks, tmp_path)
+    (payload,) = (tmp_path / artifacts.ARTIFACTS_SUBDIR).glob("lexical-*/" + artifacts.PAYLOAD_NAME)
+    payload.write_bytes(b"kapot")
+    index = LexicalIndex.load_or_build(chunks, tmp_path)
+    assert index.scores(QUERIES[0]).max() > 0
+    assert payload.read_bytes() != b"kapot"  # replaced by a good copy
+
+
+def test_an_unwritable_data_dir_still_opens(chunks, tmp_path):
+    blocked = tmp_path / "bestand"
+    blocked.write_text("een bestand waar een map hoort")  # mkdir fails here, for root too
+    index = LexicalIndex.load_or_build(chunks, blocked)
+    assert index.scores(QUERIES[0]).max() > 0
+    assert blocked.read_text() == "een bestand waar een map hoort"
+
+
+@pytest.mark.slow
+def test_assistant_stores_them_beside_the_index_and_answers_the_same(index_settings, assistant):
+    from assistant.engine import Assistant
+
+    stored = {p.name.split("-")[0] for p in (index_settings.data_dir / artifacts.ARTIFACTS_SUBDIR).iterdir()}
+    assert {"lexical", "vocabulary"} <= stored
+    again = Assistant.open(index_settings, progress=False, notify=lambda _m: None)
+    for question in QUERIES[:4]:
+        first, second = assistant.ask(question), again.ask(question)
+        assert first.answer == second.answer and [c.id for c in first.citations] == [c.id for c in second.citations]
