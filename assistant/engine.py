@@ -29,6 +29,7 @@ from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, nam
 from assistant.scope import ScopeParams, ScopeSignals, in_scope, vocabulary_for
 from assistant.settings import Settings
 from assistant.text import content_stems, content_words, looks_english, stemmer
+from index.artifacts import build_chunks
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -102,7 +103,7 @@ class Assistant:
 
     def use_collection(self, collection: ChunkCollection, embedding) -> None:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
-        chunks = collection.chunks()
+        chunks = build_chunks(collection, self.settings.data_dir)  # stored beside the index after the first read
         retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, self.settings.data_dir)
         vocabulary = vocabulary_for(chunks, self.settings.data_dir, lambda c: content_stems(c.embed_text))
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}

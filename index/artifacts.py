@@ -139,3 +139,18 @@ def prune(directory: Path, kind: str, keep: str) -> None:
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP_PER_KIND - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def build_chunks(collection, cache_dir: Path | None) -> list[Chunk]:
+    """`collection.chunks()`, stored beside the index after the first read.
+
+    Reading 20,000 chunks back from Chroma and validating each costs seconds; a pickle of them loads
+    several times faster. A build is never changed once activated, so its name (a fresh uuid per
+    build), manifest and count identify its chunks; the Chunk model's source is in the key too.
+    """
+    from ingest import models
+
+    code = code_digest(Path(models.__file__).parent, ("pydantic",))
+    identity = f"{collection.name}\0{collection.manifest.model_dump_json()}\0{collection.count()}\0{code}"
+    key = hashlib.sha256(f"chunks\0{ARTIFACT_VERSION}\0{identity}".encode()).hexdigest()[:32]
+    return load_or_build(cache_dir, "chunks", key, collection.chunks)

@@ -117,3 +117,18 @@ def test_assistant_stores_them_beside_the_index_and_answers_the_same(index_setti
     for question in QUERIES[:4]:
         first, second = assistant.ask(question), again.ask(question)
         assert first.answer == second.answer and [c.id for c in first.citations] == [c.id for c in second.citations]
+
+
+@pytest.mark.slow
+def test_a_builds_chunks_are_stored_after_the_first_read(index_settings, tmp_path, monkeypatch):
+    from index.store import ChunkCollection, IndexStore
+
+    collection = IndexStore.open(index_settings.data_dir).active()
+    first = artifacts.build_chunks(collection, tmp_path)
+    assert first == collection.chunks() and len(first) == 200
+    monkeypatch.setattr(ChunkCollection, "chunks", _refuse_to_build)
+    assert artifacts.build_chunks(collection, tmp_path) == first  # loaded, not read from Chroma again
+    # another build (a new ingest has a new name) is read afresh
+    other = ChunkCollection(collection.collection, collection.manifest.model_copy(update={"built_at": "later"}))
+    with pytest.raises(AssertionError, match="built again"):
+        artifacts.build_chunks(other, tmp_path)
