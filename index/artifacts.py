@@ -23,6 +23,7 @@ import logging
 import os
 import pickle
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -38,6 +39,7 @@ ARTIFACTS_SUBDIR = "search-artifacts"
 PAYLOAD_NAME = "artifact.pickle"
 # Other keys of a kind stay a while: a second process may still serve the previous build.
 KEEP_PER_KIND = 3
+STALE_TMP_S = 3600  # far longer than any save takes
 
 
 def code_digest(package_dir: Path, libraries: Iterable[str] = ()) -> str:
@@ -139,6 +141,10 @@ def prune(directory: Path, kind: str, keep: str) -> None:
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP_PER_KIND - 1 :]:
         shutil.rmtree(old, ignore_errors=True)
+    # Half-written copies of a process that was killed while saving.
+    for tmp in directory.glob(f".{kind}-*"):
+        if time.time() - tmp.stat().st_mtime > STALE_TMP_S:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build_chunks(collection, cache_dir: Path | None) -> list[Chunk]:

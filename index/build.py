@@ -193,7 +193,7 @@ def run_ingest(
         try:
             for doc_id in copies:
                 build.copy_document(previous, doc_id)
-            known = known_vectors(spec, previous, plan["replaced"]) if use_cache else None
+            known = known_vectors(spec, previous, plan["replaced"]) if use_cache and to_embed else None
             counts = embed_chunks(embedding, to_embed, progress, into=build, known=known)
             store.activate(build)
         except BaseException:

@@ -132,3 +132,17 @@ def test_a_builds_chunks_are_stored_after_the_first_read(index_settings, tmp_pat
     other = ChunkCollection(collection.collection, collection.manifest.model_copy(update={"built_at": "later"}))
     with pytest.raises(AssertionError, match="built again"):
         artifacts.build_chunks(other, tmp_path)
+
+
+def test_half_written_copies_of_a_killed_process_are_cleared(chunks, tmp_path):
+    import os
+    import time
+
+    stale = tmp_path / artifacts.ARTIFACTS_SUBDIR / ".lexical-abc.999-deadbeef"
+    fresh = tmp_path / artifacts.ARTIFACTS_SUBDIR / ".lexical-def.998-cafebabe"  # another process saving now
+    for path in (stale, fresh):
+        path.mkdir(parents=True)
+    old = time.time() - artifacts.STALE_TMP_S - 60
+    os.utime(stale, (old, old))
+    LexicalIndex.load_or_build(chunks[:5], tmp_path)
+    assert not stale.exists() and fresh.exists()
