@@ -188,7 +188,8 @@ def test_killed_ingest_leaves_the_previous_index_usable(own_index, tmp_path):
 
     log = tmp_path / "ingest.stderr"
     with open(log, "w") as stderr:
-        proc = subprocess.Popen([*CLI, "ingest", "--rebuild"], env=cli_env(own_index),
+        # --no-cache: from the shipped embedding cache the vectors are stored too fast to be caught half-way
+        proc = subprocess.Popen([*CLI, "ingest", "--rebuild", "--no-cache"], env=cli_env(own_index),
                                 stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         def mid_embedding() -> bool:
