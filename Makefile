@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test eval clean lock audit
+.PHONY: run test eval clean lock audit embedding-cache
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/werkagenda eval evals/dev.jsonl
+
+# index/embedding_cache.npz: the bundled corpus's passage vectors, so a fresh clone need not embed them.
+# Regenerate (and commit) after the chunking or the corpus changes; tests/test_embedding_cache.py says when.
+embedding-cache: $(STAMP)
+	$(BIN)/python -m index.cache --write
 
 # requirements.lock: the exact versions installed in .venv, the input of `make audit`.
 lock: $(STAMP)

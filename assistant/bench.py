@@ -1,7 +1,9 @@
 """`werkagenda bench`: ingest time, cold start and query latency (p50/p95) at growing corpus sizes.
 
-Measures the real paths: `run_ingest` into a fresh data dir, a new `werkagenda ask` process against
-an existing index, and `HybridRetriever.search` / `Assistant.ask` over Chroma collections built
+Measures the real paths: `run_ingest` into a fresh data dir (with and without the shipped embedding
+cache), a new `werkagenda ask` process against an existing index (wall time and peak memory, at every
+size), the first and a later `Assistant.open` (BM25 and the vocabulary derived, then loaded), and
+`HybridRetriever.search` / `Assistant.ask` over Chroma collections built
 through IndexStore/ChunkCollection. Larger sizes are synthetic copies of the corpus (document id
 `<id>-kopie-N`); the copies reuse the stored embeddings of the originals, because embedding the
 same text again gives the same vectors and would take hours for 20,000 chunks on a CPU.
@@ -31,12 +33,14 @@ from index.manifest import IndexedDocument, IndexManifest
 from index.store import ChunkCollection, IndexStore
 from ingest.models import Chunk
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "dev.jsonl"
+# Held out: neither fusion nor scope was tuned on these questions, and the scope exemplars are dev questions.
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "test.jsonl"
 DEFAULT_SIZES = (1, 10, 100)
 COLD_START_QUESTION = "Komt er een digitale identiteitswallet?"
 WARM_UP_QUESTION = "Wat staat er in de werkagenda over digitale vaardigheden?"
 ADD_BATCH = 1000  # chunks per ChunkCollection.add: bounded memory, a progress bar that moves
 COLD_START_TIMEOUT_S = 600
+RSS_POLL_S = 0.02  # how often a child's peak memory is read; the peak is monotonic, so a late read loses little
 RETRIEVAL_PARTS = ("embed", "dense", "bm25")  # keys of SearchResult.timings_ms
 EMBEDDINGS_NOTE = (
     "De kopieën bij grootte > 1 hergebruiken de opgeslagen embeddings van de originele chunks "
@@ -58,6 +62,9 @@ class IngestFigures(BaseModel):
     seconds: float
     chunks: int
     chunks_per_s: float
+    embedded: int = 0  # texts run through the model
+    cached: int = 0  # vectors from the shipped embedding cache
+    threads: int = 1  # threads the model embedded with
 
 
 class ColdStart(BaseModel):
@@ -66,13 +73,16 @@ class ColdStart(BaseModel):
     answer_ms: float | None = None  # the process's own timings_ms.total for that answer
     exit_code: int
     error: str = ""
+    peak_rss_mb: float | None = None  # the process's peak resident memory
 
 
 class SizeFigures(BaseModel):
     size: int
     chunks: int
     build_s: float | None  # writing the replicated collection; None for the original index
-    open_s: float  # Assistant.open: read all chunks from Chroma, build BM25 and the vocabulary
+    open_s: float  # first Assistant.open: read all chunks from Chroma, build BM25 and the vocabulary, store them
+    reopen_s: float | None = None  # a later Assistant.open: BM25 and the vocabulary loaded from the data dir
+    process: ColdStart | None = None  # a new `werkagenda ask` process at this size: wall time and peak memory
     retrieval: Latency
     # Median of each retrieval step (embed the question, dense search in Chroma, BM25): embedding
     # the question dominates and does not grow with the corpus; this shows what does.
@@ -91,6 +101,7 @@ class BenchOptions(BaseModel):
     sizes: list[int] = Field(default_factory=lambda: list(DEFAULT_SIZES))
     queries: int = Field(default=50, ge=1)
     skip_ingest: bool = False
+    no_cache_ingest: bool = True  # also a fresh ingest without the embedding cache (every text through the model)
     cold_start: bool = True
     questions_path: Path = DEFAULT_QUESTIONS
 
@@ -108,7 +119,8 @@ class BenchResult(BaseModel):
     llm: str
     questions: str
     queries: int
-    ingest: IngestFigures | None
+    ingest: IngestFigures | None  # with the shipped embedding cache
+    ingest_no_cache: IngestFigures | None = None  # every text through the model (`ingest --no-cache`)
     cold_start: ColdStart | None
     sizes: list[SizeFigures]
     notes: list[str]
@@ -180,11 +192,14 @@ def format_table(result: BenchResult) -> str:
         "",
     ]
     if result.ingest:
-        i = result.ingest
-        lines.append(
-            f"Ingest (verse index, {i.chunks} chunks): {_nl(i.seconds)} s ({_nl(i.chunks_per_s, 2)} chunks/s); "
-            f"embeddingmodel laden: {_nl(i.model_load_s)} s"
-        )
+        for label, i in (("met cache", result.ingest), ("zonder cache", result.ingest_no_cache)):
+            if i is None:
+                continue
+            lines.append(
+                f"Ingest {label} (verse index, {i.chunks} chunks, {i.embedded} ingebed, {i.cached} uit de cache, "
+                f"{i.threads} threads): {_nl(i.seconds)} s ({_nl(i.chunks_per_s, 2)} chunks/s); "
+                f"embeddingmodel laden: {_nl(i.model_load_s)} s"
+            )
     else:
         lines.append("Ingest: overgeslagen (--skip-ingest)")
     cold = result.cold_start
@@ -199,15 +214,16 @@ def format_table(result: BenchResult) -> str:
         )
     lines += ["", "Latentie per vraag (ms): zoeken = alleen retrieval, antwoord = volledig Assistant.ask", ""]
     header = (
-        "grootte", "chunks", "opbouw (s)", "openen (s)", "zoeken p50", "zoeken p95",
-        "embed/dense/bm25 p50", "antwoord p50", "antwoord p95",
+        "grootte", "chunks", "opbouw (s)", "openen 1e (s)", "openen (s)", "zoeken p50", "zoeken p95",
+        "embed/dense/bm25 p50", "antwoord p50", "antwoord p95", "nieuw proces (s)", "geheugen (MB)",
     )
     rows = [
         (
-            f"{s.size}x", _nl(s.chunks, 0), _nl(s.build_s), _nl(s.open_s),
+            f"{s.size}x", _nl(s.chunks, 0), _nl(s.build_s), _nl(s.open_s), _nl(s.reopen_s, 2),
             _nl(s.retrieval.p50_ms), _nl(s.retrieval.p95_ms),
             " / ".join(_nl(s.retrieval_parts_p50_ms.get(k)) for k in RETRIEVAL_PARTS),
             _nl(s.answer.p50_ms), _nl(s.answer.p95_ms),
+            _nl(s.process.seconds if s.process else None), _nl(s.process.peak_rss_mb if s.process else None, 0),
         )
         for s in result.sizes
     ]
@@ -243,19 +259,23 @@ def _local(settings: Settings, data_dir: Path) -> Settings:
     return settings.model_copy(update={"data_dir": data_dir, "chroma_host": None})
 
 
-def measure_ingest(settings: Settings, data_dir: Path, progress: bool) -> IngestFigures:
+def measure_ingest(settings: Settings, data_dir: Path, progress: bool, use_cache: bool = True) -> IngestFigures:
     from index.build import run_ingest
-    from index.embeddings import load_embedding, parse_embedder
+    from index.embeddings import ingest_thread_count, load_embedding, parse_embedder
 
     started = time.perf_counter()
     load_embedding(parse_embedder(settings.embedder)).get_query_embedding("opwarmen")
     model_load = time.perf_counter() - started
     started = time.perf_counter()
-    report = run_ingest(data_dir=data_dir, corpus_dir=settings.corpus_dir, embedder=settings.embedder, progress=progress)
+    report = run_ingest(
+        data_dir=data_dir, corpus_dir=settings.corpus_dir, embedder=settings.embedder, progress=progress,
+        use_cache=use_cache,
+    )
     seconds = time.perf_counter() - started
     return IngestFigures(
         model_load_s=round(model_load, 2), seconds=round(seconds, 2), chunks=report.chunks,
         chunks_per_s=round(report.chunks / seconds, 2) if seconds > 0 else 0.0,
+        embedded=report.embedded, cached=report.cached, threads=ingest_thread_count() if report.embedded else 1,
     )
 
 
@@ -276,18 +296,52 @@ def measure_cold_start(settings: Settings, question: str = COLD_START_QUESTION) 
     shown = f'werkagenda --data-dir {settings.data_dir} ask "{question}" --json'
     started = time.perf_counter()
     try:
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=COLD_START_TIMEOUT_S)
+        code, stdout, stderr, peak_rss_mb = _run_measured(command, env, COLD_START_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return ColdStart(command=shown, exit_code=-1, error=f"geen antwoord binnen {COLD_START_TIMEOUT_S} s")
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        tail = (proc.stderr.strip().splitlines() or ["(geen uitvoer)"])[-1]
-        return ColdStart(command=shown, exit_code=proc.returncode, error=tail)
+    if code != 0:
+        tail = (stderr.strip().splitlines() or ["(geen uitvoer)"])[-1]
+        return ColdStart(command=shown, exit_code=code, error=tail, peak_rss_mb=peak_rss_mb)
     try:
-        answer_ms = json.loads(proc.stdout)["timings_ms"].get("total")
+        answer_ms = json.loads(stdout)["timings_ms"].get("total")
     except (ValueError, KeyError, TypeError):
         answer_ms = None
-    return ColdStart(command=shown, seconds=round(seconds, 2), answer_ms=answer_ms, exit_code=0)
+    return ColdStart(command=shown, seconds=round(seconds, 2), answer_ms=answer_ms, exit_code=0, peak_rss_mb=peak_rss_mb)
+
+
+def _run_measured(command: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str, float | None]:
+    """Run a process to its end: (exit code, stdout, stderr, its peak RSS in MB where /proc shows it).
+
+    The peak is the child's own VmHWM, read while it runs. Its rusage would not do: after a fork
+    the child's maxrss already counts the parent's pages (this benchmark holds the 100x index).
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        status = Path(f"/proc/{proc.pid}/status")
+        peak_kb: int | None = None
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise subprocess.TimeoutExpired(command, timeout)
+            peak_kb = max(peak_kb or 0, _vm_hwm_kb(status) or 0) or peak_kb
+            time.sleep(RSS_POLL_S)
+        out.seek(0)
+        err.seek(0)
+        peak = round(peak_kb / 1024, 1) if peak_kb else None
+        return proc.returncode, out.read(), err.read(), peak
+
+
+def _vm_hwm_kb(status: Path) -> int | None:
+    try:
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):  # not Linux, or the process just ended
+        return None
+    return None
 
 
 def build_replica(source: ChunkCollection, data_dir: Path, size: int, progress: bool) -> int:
@@ -357,13 +411,19 @@ def run_bench(
     notes = [
         "Latentie zonder cache van query-embeddings (elke vraag wordt opnieuw ingebed); "
         "één onbemeten opwarmvraag per grootte.",
+        "Openen 1e = eerste Assistant.open van een nieuwe index (BM25 en woordenschat opbouwen en opslaan); "
+        "openen = elke volgende start (ze worden uit de data-map geladen). Nieuw proces = `werkagenda ask` "
+        "van start tot antwoord, met het piekgeheugen (RSS) van dat proces.",
     ]
     with tempfile.TemporaryDirectory(prefix="werkagenda-bench-", ignore_cleanup_errors=True) as tmp:
         root = Path(tmp)
-        ingest = None
+        ingest = ingest_no_cache = None
         if options.skip_ingest:
             source_settings = settings
         else:
+            if options.no_cache_ingest:
+                notify("Verse ingest zonder embeddingcache in een tijdelijke map …")
+                ingest_no_cache = measure_ingest(settings, root / "ingest-zonder-cache", progress, use_cache=False)
             notify("Verse ingest in een tijdelijke map …")
             source_settings = _local(settings, root / "ingest")
             ingest = measure_ingest(settings, source_settings.data_dir, progress)
@@ -381,16 +441,28 @@ def run_bench(
                 size_settings = _local(settings, root / f"x{size}")
                 build_replica(source, size_settings.data_dir, size, progress)
                 build_s = round(time.perf_counter() - started, 2)
+            # The first open derives BM25 and the vocabulary and stores them (for the 1x index the cold
+            # start above may have done so already); the second loads them, as every later start does.
             started = time.perf_counter()
             assistant = Assistant.open(size_settings, progress=progress, notify=notify)
             open_s = round(time.perf_counter() - started, 2)
-            retrieval_lat, parts_p50, answer_lat = measure_queries(assistant, questions, progress, f"Vragen ({size}x)")
-            figures.append(SizeFigures(
-                size=size, chunks=len(assistant.chunks), build_s=build_s, open_s=open_s,
-                retrieval=retrieval_lat, retrieval_parts_p50_ms=parts_p50, answer=answer_lat,
-            ))
             del assistant
             gc.collect()
+            started = time.perf_counter()
+            assistant = Assistant.open(size_settings, progress=progress, notify=notify)
+            reopen_s = round(time.perf_counter() - started, 3)
+            retrieval_lat, parts_p50, answer_lat = measure_queries(assistant, questions, progress, f"Vragen ({size}x)")
+            chunks = len(assistant.chunks)
+            del assistant
+            gc.collect()
+            process = None
+            if options.cold_start:
+                notify(f"Nieuw proces bij {size}x (tijd en geheugen) …")
+                process = measure_cold_start(size_settings)
+            figures.append(SizeFigures(
+                size=size, chunks=chunks, build_s=build_s, open_s=open_s, reopen_s=reopen_s, process=process,
+                retrieval=retrieval_lat, retrieval_parts_p50_ms=parts_p50, answer=answer_lat,
+            ))
     if any(s > 1 for s in options.sizes):
         notes.append(EMBEDDINGS_NOTE)
         notes.append(
@@ -400,7 +472,7 @@ def run_bench(
     return BenchResult(
         machine=host, embedder=parse_embedder(settings.embedder).key, llm=settings.llm or "geen",
         questions=_shown_path(options.questions_path), queries=len(questions),
-        ingest=ingest, cold_start=cold, sizes=figures, notes=notes,
+        ingest=ingest, ingest_no_cache=ingest_no_cache, cold_start=cold, sizes=figures, notes=notes,
     )
 
 

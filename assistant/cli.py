@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("paths", nargs="*", type=Path, help="extra documenten (txt, md, html, pdf) om toe te voegen")
     ingest.add_argument("--rebuild", action="store_true", help="bouw de index helemaal opnieuw")
     ingest.add_argument("--json", action="store_true", help="rapport als JSON")
+    ingest.add_argument("--no-cache", action="store_true",
+                        help="bed alles opnieuw in met het model (geen meegeleverde embeddingcache, geen hergebruik)")
 
     stats = sub.add_parser("stats", help="wat de index bevat")
     stats.add_argument("--json", action="store_true")
@@ -100,7 +102,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index_access import ingest
 
     report = ingest(
-        settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json,
+        settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json, use_cache=not args.no_cache,
         notify=lambda m: print(m, file=sys.stderr, flush=True),
     )
     if args.json:
@@ -108,7 +110,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(
             f"Index bijgewerkt in {report.seconds:.1f} s: {report.documents} documenten, {report.chunks} chunks "
-            f"({report.embedded} nieuw ingebed; toegevoegd: {len(report.added)}, vervangen: {len(report.replaced)}, "
+            f"({report.embedded} nieuw ingebed, {report.cached + report.reused} uit de cache; "
+            f"toegevoegd: {len(report.added)}, vervangen: {len(report.replaced)}, "
             f"ongewijzigd: {len(report.unchanged)}, verwijderd: {len(report.removed)})."
         )
     for problem in report.problems:

@@ -19,17 +19,19 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant import compose, leads
+from assistant.analysis import DutchAnalyzer
 from assistant.compose import Composer
 from assistant.errors import UserInputError
 from assistant.index_access import open_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
+from assistant.lexical import LexicalIndex
 from assistant.referrals import referrals_for
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.analysis import DutchAnalyzer
 from assistant.scope import CorpusVocabulary, Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
 from assistant.text import content_stems, looks_english
+from index.artifacts import build_chunks
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -120,14 +122,11 @@ class Assistant:
 
     def use_collection(self, collection: ChunkCollection, embedding) -> None:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
-        units = collection.chunks(children=True)
+        units = build_chunks(collection, self.settings.data_dir)  # stored beside the index after the first read
         chunks = [c for c in units if not c.is_child]
         children = [c for c in units if c.is_child] if self.parts.children else []
-        analyzer = DutchAnalyzer(
-            (c.embed_text for c in chunks), normalise=self.parts.normalisation, use_thesaurus=self.parts.thesaurus
-        )
-        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, children, analyzer)
-        vocabulary = CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
+        analyzer, lexical, vocabulary = search_structures(chunks, self.parts, self.settings.data_dir)
+        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, children, analyzer, lexical)
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
         self.retriever, self.vocabulary = retriever, vocabulary
         self.agenda_doc = next((c.document for c in chunks if c.soort == "actie"), "")
@@ -462,3 +461,28 @@ def link_progress_sections(chunks: Sequence[Chunk], retriever: HybridRetriever, 
             if score >= PROGRESS_LINK_RATIO * best:
                 links.setdefault(code, []).append(section.id)
     return links
+
+
+# Bump when what search_structures derives changes in a way its code digest cannot see.
+SEARCH_STRUCTURES_VERSION = 1
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def search_structures(
+    chunks: Sequence[Chunk], parts: SearchParts, cache_dir: Path | None,
+) -> tuple[DutchAnalyzer, LexicalIndex, CorpusVocabulary]:
+    """The analyzer, BM25 and the scope vocabulary over the parents, loaded from beside the index when
+    they were derived from exactly these chunks by this code, these data files (thesaurus) and these
+    search parts; else built and stored (index/artifacts.py)."""
+    import hashlib
+
+    from index import artifacts
+
+    def build() -> tuple[DutchAnalyzer, LexicalIndex, CorpusVocabulary]:
+        analyzer = DutchAnalyzer((c.embed_text for c in chunks), normalise=parts.normalisation, use_thesaurus=parts.thesaurus)
+        return analyzer, LexicalIndex(chunks, analyzer), CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
+
+    code = artifacts.code_digest(Path(__file__).parent, ("bm25s", "PyStemmer", "simplemma"))
+    data = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(DATA_DIR.glob("*.yaml")))).hexdigest()
+    key = artifacts.chunks_key("search", SEARCH_STRUCTURES_VERSION, f"{code}\0{data}\0{parts.model_dump_json()}", list(chunks))
+    return artifacts.load_or_build(cache_dir, "search", key, build)

@@ -74,7 +74,7 @@ class SearchResult:
 class HybridRetriever:
     def __init__(
         self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams,
-        children: Sequence[Chunk] = (), analyzer: DutchAnalyzer | None = None,
+        children: Sequence[Chunk] = (), analyzer: DutchAnalyzer | None = None, lexical: LexicalIndex | None = None,
     ):
         self.chunks = list(chunks)
         self.by_id = {c.id: c for c in self.chunks}
@@ -88,7 +88,7 @@ class HybridRetriever:
         self.collection = collection
         self.embedding = embedding
         self.analyzer = analyzer or DutchAnalyzer(c.embed_text for c in self.chunks)
-        self.lexical = LexicalIndex(self.chunks, self.analyzer)
+        self.lexical = lexical or LexicalIndex(self.chunks, self.analyzer)
         self.params = params
         self.is_section = np.array([c.soort in ("sectie", "programmalijn") for c in self.chunks], dtype=bool)
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
-from index.embeddings import load_embedding, parse_embedder
+from index.cache import KnownVectors, previous_vectors, shipped_cache
+from index.embeddings import EmbedderSpec, ingest_threads, load_embedding, parse_embedder
 from index.manifest import IndexedDocument, IndexManifest, check_embedder
 from index.store import ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir, quarantine_local_store
 from ingest.corpus import CorpusError, SourceFile, add_extra, chunks_for_source, load_extras, load_manifest, source_for_path
@@ -27,13 +28,16 @@ from ingest.models import Chunk
 from ingest.readers import UnreadableDocumentError
 
 EMBED_BATCH = 16
+STORE_BATCH = 256  # known vectors per ChunkCollection.add
 LOCK_NAME = "ingest.lock"
 
 
 class IngestReport(BaseModel):
     documents: int
     chunks: int
-    embedded: int
+    embedded: int  # texts run through the model
+    cached: int = 0  # vectors taken from the shipped embedding cache
+    reused: int = 0  # vectors of unchanged chunks of a changed document, from the previous build
     added: list[str] = Field(default_factory=list)
     replaced: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
@@ -80,14 +84,56 @@ def collect_sources(corpus_dir: Path, data_dir: Path) -> list[SourceFile]:
     return unique
 
 
-def embed_chunks(embedding, chunks: Sequence[Chunk], progress: bool, into: ChunkCollection) -> None:
-    """Embed in batches, each stored at once: memory stays flat as the corpus grows."""
+class EmbedCounts(BaseModel):
+    embedded: int = 0  # run through the model
+    cached: int = 0  # from the shipped embedding cache (index/cache.py)
+    reused: int = 0  # the same text in the previous build (a changed document's unchanged chunks)
+
+
+def embed_chunks(
+    embedding, chunks: Sequence[Chunk], progress: bool, into: ChunkCollection, known: KnownVectors | None = None,
+) -> EmbedCounts:
+    """Embed in batches, each stored at once: memory stays flat as the corpus grows.
+
+    A text whose vector is already known (see KnownVectors) is stored without the model; the rest
+    is embedded on every core (ingest_threads).
+    """
+    known = known or KnownVectors()
+    counts = EmbedCounts()
     bar = tqdm(total=len(chunks), desc="Embedden", unit="chunk", disable=not progress)
-    for start in range(0, len(chunks), EMBED_BATCH):
-        batch = chunks[start : start + EMBED_BATCH]
-        into.add(batch, embedding.get_text_embedding_batch([c.embed_text for c in batch]))
-        bar.update(len(batch))
+    with ingest_threads(embedding):
+        first_cached = next((c.embed_text for c in chunks if known.lookup(c.embed_text)[1] == "cache"), None)
+        if first_cached is not None:
+            known.verify(embedding, first_cached)
+        todo: list[Chunk] = []
+        ready: list[tuple[Chunk, list[float]]] = []
+        for chunk in chunks:
+            vector, origin = known.lookup(chunk.embed_text)
+            if vector is None:
+                todo.append(chunk)
+                continue
+            ready.append((chunk, vector))
+            counts.cached += origin == "cache"
+            counts.reused += origin == "previous"
+            if len(ready) >= STORE_BATCH:
+                into.add([c for c, _ in ready], [v for _, v in ready])
+                bar.update(len(ready))
+                ready = []
+        if ready:
+            into.add([c for c, _ in ready], [v for _, v in ready])
+            bar.update(len(ready))
+        for start in range(0, len(todo), EMBED_BATCH):
+            batch = todo[start : start + EMBED_BATCH]
+            into.add(batch, embedding.get_text_embedding_batch([c.embed_text for c in batch]))
+            counts.embedded += len(batch)
+            bar.update(len(batch))
     bar.close()
+    return counts
+
+
+def known_vectors(spec: EmbedderSpec, previous: ChunkCollection | None, changed: Sequence[str]) -> KnownVectors:
+    """What a changed document keeps from its previous build, plus the shipped cache."""
+    return KnownVectors(cache=shipped_cache(spec), previous=previous_vectors(previous, changed))
 
 
 def run_ingest(
@@ -99,6 +145,7 @@ def run_ingest(
     rebuild: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = lambda _msg: None,
+    use_cache: bool = True,
 ) -> IngestReport:
     started = time.perf_counter()
     spec = parse_embedder(embedder)
@@ -148,7 +195,8 @@ def run_ingest(
         try:
             for doc_id in copies:
                 build.copy_document(previous, doc_id)
-            embed_chunks(embedding, to_embed, progress, into=build)
+            known = known_vectors(spec, previous, plan["replaced"]) if use_cache and to_embed else None
+            counts = embed_chunks(embedding, to_embed, progress, into=build, known=known)
             store.activate(build)
         except BaseException:
             _drop_quietly(store, build.name)  # a failed build must not linger; a killed one is dropped next time
@@ -156,7 +204,7 @@ def run_ingest(
         store.drop_inactive()  # also unfinished builds of earlier, killed ingests
         removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
         return IngestReport(
-            documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), embedded=len(to_embed),
+            documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), **counts.model_dump(),
             removed=removed, problems=problems, seconds=round(time.perf_counter() - started, 2),
             embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None, **plan,
         )

