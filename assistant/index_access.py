@@ -13,7 +13,7 @@ from index.store import ChunkCollection, IndexStore, IndexUnavailableError
 
 def ingest(
     settings: Settings, paths=(), rebuild: bool = False, progress: bool = True,
-    notify: Callable[[str], None] = lambda _msg: None,
+    notify: Callable[[str], None] = lambda _msg: None, limits=None, remove=(),
 ) -> IngestReport:
     return run_ingest(
         data_dir=settings.data_dir,
@@ -24,6 +24,8 @@ def ingest(
         rebuild=rebuild,
         progress=progress,
         log=notify,
+        limits=limits,
+        remove=remove,
     )
 
 
