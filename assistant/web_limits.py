@@ -231,11 +231,7 @@ class RequestGuard:
     async def _api(self, scope, receive, send, body: bytes, match: re.Match) -> None:
         signatures = self.signatures
         name = match.group("name")
-        signature = signatures.get(name)
-        if signatures and signature is None:
-            await _respond(send, 404, f"Onbekend API-eindpunt '/{name}'. Beschikbaar: "
-                                      f"{', '.join('/' + n for n in sorted(signatures))}.")
-            return
+        signature = signatures.get(name)  # None: an endpoint we do not know (Gradio decides, errors stay Dutch)
         if signature is not None:
             try:
                 parsed = json.loads(body or b"null")
@@ -261,8 +257,11 @@ class RequestGuard:
             if started:
                 raise
             log.warning("API-aanroep %s geweigerd: %s: %s", name, type(exc).__name__, exc)
-            usage = f" {signature.usage()}." if signature else ""
-            await _respond(send, 400, f"De argumenten van deze aanroep zijn ongeldig.{usage}")
+            if signature is None:
+                known = ", ".join("/" + n for n in sorted(signatures)) or "zie /gradio_api/info"
+                await _respond(send, 404, f"Onbekend API-eindpunt '/{name}' of ongeldige argumenten. Beschikbaar: {known}.")
+            else:
+                await _respond(send, 400, f"De argumenten van deze aanroep zijn ongeldig. {signature.usage()}.")
 
 
 def _content_length(scope) -> int | None:

@@ -199,6 +199,10 @@ def run_ingest(
             # Nothing to change: keep the active build instead of copying it into an identical new one.
             if staged:  # the same file again, unchanged
                 register_extras(data_dir, staged)
+            try:
+                store.drop_inactive()  # unfinished builds of earlier, killed ingests
+            except Exception as exc:
+                raise _store_failure(exc, store, data_dir, server) from exc
             compacted = _compact_quietly(store)
             return IngestReport(
                 documents=len(new_docs), chunks=previous.count(), embedded=0, problems=problems, notes=notes,
@@ -263,10 +267,14 @@ def _check_chunk_count(path: Path, count: int, limits: IngestLimits) -> None:
         )
     if count > limits.max_chunks:
         raise CorpusError(
-            f"'{path.name}' zou {count:,} stukken opleveren; de grens is {limits.max_chunks:,} per bestand "
-            f"(inbedden zou hier ongeveer {_duration(count / _DEFAULT_RATE)} duren). Splits het bestand, of "
-            "verhoog de grens met --max-chunks (of WERKAGENDA_MAX_CHUNKS).".replace(",", ".")
+            f"'{path.name}' zou {_number(count)} stukken opleveren; de grens is {_number(limits.max_chunks)} per "
+            f"bestand (inbedden zou hier ongeveer {_duration(count / _DEFAULT_RATE)} duren). Splits het bestand, of "
+            "verhoog de grens met --max-chunks (of WERKAGENDA_MAX_CHUNKS)."
         )
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Dutch thousands separator
 
 
 def _not_removable(unknown: list[str], corpus: list[SourceFile], registered: set[str]) -> str:
