@@ -153,12 +153,15 @@ def run_ingest(
         staged: list[StagedExtra] = []
         staged_chunks: dict[str, list[Chunk]] = {}
         for path in paths:
+            extra = None
             try:
                 extra = stage_extra(data_dir, Path(path), taken, limits)
                 chunks = chunks_for_source(extra.source)
                 _check_chunk_count(Path(path), len(chunks), limits)
             except (UnreadableDocumentError, CorpusError, ValueError) as exc:
                 problems.append(f"{path}: {exc}")
+                if extra is not None:  # refused: its staged copy goes again
+                    extra.source.path.unlink(missing_ok=True)
                 continue
             staged.append(extra)
             staged_chunks[extra.source.info.id] = chunks
