@@ -44,16 +44,17 @@ def parse_filters(pairs: list[str]) -> Filters | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.engine import Assistant
     from assistant.errors import UserInputError, user_message
+
+    if args.file:
+        check_question_file(args.file)  # before the model loads: /dev/zero or a PDF fails at once
+    from assistant.engine import Assistant
 
     if not args.question and not args.file:
         raise UserInputError('Geef een vraag, bijvoorbeeld: werkagenda ask "Komt er een digitale identiteitswallet?"')
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
     filters = parse_filters(args.filter)
-    if args.file:
-        check_question_file(args.file)  # before the model loads: /dev/zero or a PDF fails at once
     assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr))
     if args.file:
         batch = QuestionFile(args.file)
