@@ -91,15 +91,16 @@ def check_question_file(path: Path) -> None:
     from assistant.errors import UserInputError
 
     if path.is_dir():
-        raise UserInputError(f"'{path}' is een map; geef een tekstbestand met één vraag per regel.")
+        raise UserInputError(f"'{path}' is een map, geen bestand. Geef een tekstbestand met één vraag per regel.")
     if not path.exists():
-        raise UserInputError(f"Vragenbestand niet gevonden: {path}")
+        raise UserInputError(f"'{path}' bestaat niet.")
     if not path.is_file():
         raise UserInputError(f"'{path}' is geen gewoon bestand (maar een apparaat of pijp); geef een tekstbestand met "
                              "één vraag per regel.")
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    if b"\0" in head or head.lstrip().startswith((b"%PDF-", b"PK\x03\x04")):
+    # A stray NUL in a line of text is that line's problem (it gets its own error); many are a binary file.
+    if head.count(b"\0") > len(head) // 100 or head.lstrip().startswith((b"%PDF-", b"PK\x03\x04")):
         raise UserInputError(f"'{path}' is geen tekstbestand (maar bijvoorbeeld een PDF, zip of binair bestand); "
                              "geef een tekstbestand met één vraag per regel.")
 
@@ -132,7 +133,7 @@ class QuestionFile:
                                          f"{self.max_questions} zijn beantwoord. Splits het bestand.")
                     break
                 count += 1
-                yield question[: self.max_chars]
+                yield question[: self.max_chars + 1]  # one more than the engine keeps: it then says it cut it
         if cut:
             self.warnings.append(f"{cut} regel(s) waren langer dan {self.max_chars} tekens; alleen het begin is gebruikt.")
 
