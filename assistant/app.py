@@ -32,7 +32,7 @@ from assistant.export import context_line, conversation_markdown, filters_text, 
 from assistant.feedback import FeedbackStore, normalise_rating  # noqa: E402
 from assistant.models import Answer, Filters, Turn  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.web_limits import RequestGuard, api_signatures, exposure_problem  # noqa: E402
+from assistant.web_limits import RequestGuard, api_signatures, exposure_problem, is_loopback  # noqa: E402
 from ingest.chunking import short_title  # noqa: E402
 from ingest.models import Chunk  # noqa: E402
 
@@ -914,7 +914,7 @@ def launch(
     demo = build_app(assistant, FeedbackStore.in_data_dir(settings.data_dir))
     url = serve(demo, host, port, concurrency, auth, block=False, data_dir=settings.data_dir)
     notify(f"De Werkagenda-assistent draait op {url} (klaar in {time.perf_counter() - started:.1f} s). Stoppen: Ctrl+C.")
-    if open_without_login and not auth:
+    if open_without_login and not auth and not is_loopback(host):
         notify("Let op: de app is vanaf het netwerk bereikbaar zonder inloggen (--open-zonder-login).")
     if on_ready:
         on_ready(url)
