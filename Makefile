@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The test tools (pytest, gradio_client, a second embedding model) are a separate step: `make run`
+# installs only what the assistant itself needs.
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test eval clean lock audit embedding-cache
 
@@ -13,15 +16,19 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet torch==2.13.0
 	# The lock file constrains every dependency, so a fresh machine gets the versions that were tested
 	# and audited, not whatever was released since.
-	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(BIN)/werkagenda chat
 
 # The browser tests need Debian's chromium, Node.js and tests/browser's npm packages; the script
 # installs what is missing and does nothing when all is there, so a fresh clone can run `make test`.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	bash .ci/setup-browser
 	$(BIN)/python -m pytest -q
 
@@ -34,7 +41,7 @@ embedding-cache: $(STAMP)
 	$(BIN)/python -m index.cache --write
 
 # requirements.lock: the exact versions installed in .venv, the input of `make audit`.
-lock: $(STAMP)
+lock: $(TEST_STAMP)
 	{ echo "# Exact versions installed in .venv (pip freeze --exclude-editable; the project itself excluded)."; \
 	  echo "# Regenerate with \`make lock\`; \`make audit\` checks these versions for known vulnerabilities."; \
 	  $(BIN)/pip freeze --exclude-editable; } > requirements.lock

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 import uuid
@@ -28,10 +27,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry calls
 import gradio as gr  # noqa: E402
 
 from assistant.errors import UserInputError, user_message  # noqa: E402
+from assistant.export_files import ExportArea, exit_on_sigterm  # noqa: E402
 from assistant.export import context_line, conversation_markdown, filters_text, source_fields  # noqa: E402
 from assistant.feedback import FeedbackStore, normalise_rating  # noqa: E402
 from assistant.models import Answer, Filters, Turn  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.web_limits import RequestGuard, api_signatures, exposure_problem, is_loopback  # noqa: E402
 from ingest.chunking import short_title  # noqa: E402
 from ingest.models import Chunk  # noqa: E402
 
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 TITLE = "Werkagenda-assistent"
 ALL = "alle"  # the "no filter" value of every dropdown (Filters turns it into None)
 DEFAULT_CONCURRENCY = 4
-EXPORT_MAX_AGE_S = 2 * 3600
 
 EXAMPLES_AMBTENAAR = [
     "Welke acties vallen onder 2.4?",
@@ -252,7 +252,9 @@ class ChatBackend:
         self.assistant = assistant
         self.by_id: dict[str, Chunk] = {c.id: c for c in assistant.chunks}
         self.feedback = feedback or FeedbackStore.in_data_dir(assistant.settings.data_dir)
-        self.export_dir = Path(export_dir or tempfile.mkdtemp(prefix="werkagenda-export-")).resolve()
+        # One bounded folder per process, removed at exit (assistant/export_files.py); a test may pass its own.
+        self.exports = ExportArea(Path(export_dir).resolve()) if export_dir else ExportArea.for_process()
+        self.export_dir = self.exports.path
         self.export_dir.mkdir(parents=True, exist_ok=True)
         self.agenda_doc = next((c.document for c in assistant.chunks if c.soort == "actie"), "")
         agenda = sorted((c for c in assistant.chunks if c.document == self.agenda_doc), key=lambda c: c.seq)
@@ -380,24 +382,26 @@ class ChatBackend:
 
     # -- exports ------------------------------------------------------------------------------
     def _prune_exports(self) -> None:
-        cutoff = time.time() - EXPORT_MAX_AGE_S
-        for child in self.export_dir.iterdir():
-            try:
-                if child.stat().st_mtime < cutoff:
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
-            except OSError:
-                pass
+        """At most a fixed number of downloads per kind and bytes in all (export_files.MAX_*), oldest first."""
+        self.exports.enforce()
 
     def export_conversation(self, turns: Sequence[dict]) -> Path:
+        """The conversation as Markdown. It replaces this conversation's previous export, so a long chat
+        keeps one file (not one per turn), and the folder stays bounded across sessions."""
         answered = [t for t in turns if "answer" in t]
         text = conversation_markdown(
             [Answer.model_validate(t["answer"]) for t in answered], self.by_id, [t.get("filters") for t in answered]
         )
-        self._prune_exports()
-        folder = self.export_dir / uuid.uuid4().hex
-        folder.mkdir()
+        for turn in answered[:-1]:  # the path is ours only if it lies in our folder (turns may come from a client)
+            previous = turn.pop("export", None)
+            if isinstance(previous, str) and self.exports.owns(previous) and Path(previous).parent != self.export_dir:
+                shutil.rmtree(Path(previous).parent, ignore_errors=True)
+        folder = self.exports.new_entry("gesprek", uuid.uuid4().hex)
         path = folder / f"werkagenda-gesprek-{time.strftime('%Y%m%d-%H%M')}.md"
         path.write_text(text, encoding="utf-8")
+        if answered:
+            answered[-1]["export"] = str(path)
+        self._prune_exports()
         return path
 
     # -- the agenda table ---------------------------------------------------------------------
@@ -420,14 +424,13 @@ class ChatBackend:
 
     def write_csv(self, rows: Sequence[dict[str, str]], key: str) -> Path:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        folder = self.export_dir / f"csv-{digest}"
-        folder.mkdir(exist_ok=True)
+        folder = self.exports.new_entry("csv", digest)  # one per view, at most export_files.MAX_FILES_PER_KIND
         path = folder / "werkagenda.csv"
         with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
             writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
-        os.utime(folder)
+        self._prune_exports()
         return path
 
     def explore(self, zoek="", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL):
@@ -803,6 +806,8 @@ def _register_api(backend: ChatBackend) -> None:
     gr.api(feedback, api_name="feedback")
     gr.api(filters, api_name="filters")
     gr.api(agenda, api_name="agenda")
+    # serve() checks API calls against these signatures before Gradio sees them (Dutch 4xx, no 500)
+    backend.api_signatures = api_signatures({"ask": ask, "feedback": feedback, "filters": filters, "agenda": agenda})
 
 
 # --------------------------------------------------------------------------------------------
@@ -867,9 +872,13 @@ def serve(
         server_name=host, server_port=port, share=False, auth=auth,
         auth_message="Log in om de Werkagenda-assistent te gebruiken." if auth else None,
         prevent_thread_lock=True, quiet=True, show_error=False, footer_links=[], run_history=False,
-        enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False, max_file_size="1mb",
+        enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False, max_file_size=0,
         allowed_paths=[str(backend.export_dir)], blocked_paths=blocked,
-        app_kwargs={"middleware": [Middleware(DutchHtmlMiddleware)]},
+        # RequestGuard (assistant/web_limits.py): body limit, no uploads, login back-off, Dutch 4xx for the API
+        app_kwargs={"middleware": [
+            Middleware(RequestGuard, signatures=lambda: getattr(backend, "api_signatures", {})),
+            Middleware(DutchHtmlMiddleware),
+        ]},
         theme=make_theme(), css=CSS, head=HEAD,
     )
     if block:
@@ -884,21 +893,29 @@ def launch(
     settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860,
     concurrency: int = DEFAULT_CONCURRENCY, block: bool = True, auth: tuple[str, str] | None = None,
     notify: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[str], None] | None = None, open_without_login: bool = False,
 ) -> tuple[gr.Blocks, str]:
-    """Open the assistant (building the index first if needed, with progress) and serve the app."""
+    """Open the assistant (building the index first if needed, with progress) and serve the app.
+
+    A network address without a login is refused unless `open_without_login` (`--open-zonder-login`).
+    """
     from assistant.engine import Assistant
 
     settings = settings or Settings()
     auth = auth if auth is not None else auth_from_env()
+    problem = exposure_problem(host, auth, open_without_login)
+    if problem:
+        raise UserInputError(problem)
+    if block:
+        exit_on_sigterm()  # SIGTERM then removes the export folder like Ctrl+C does
     started = time.perf_counter()
     notify("De assistent wordt gestart …")
     assistant = Assistant.open(settings, progress=True, notify=notify)
     demo = build_app(assistant, FeedbackStore.in_data_dir(settings.data_dir))
     url = serve(demo, host, port, concurrency, auth, block=False, data_dir=settings.data_dir)
     notify(f"De Werkagenda-assistent draait op {url} (klaar in {time.perf_counter() - started:.1f} s). Stoppen: Ctrl+C.")
-    if host not in ("127.0.0.1", "localhost", "::1") and not auth:
-        notify("Let op: de app is vanaf het netwerk bereikbaar zonder inloggen. Zet WERKAGENDA_USERNAME en WERKAGENDA_PASSWORD.")
+    if open_without_login and not auth and not is_loopback(host):
+        notify("Let op: de app is vanaf het netwerk bereikbaar zonder inloggen (--open-zonder-login).")
     if on_ready:
         on_ready(url)
     if block:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from assistant.settings import Settings
+from ingest.limits import MAX_CHUNKS_PER_FILE, MAX_FILE_MB
 
 # Chroma and llama-index talk a lot on stderr; a user only needs our own messages.
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -79,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="rapport als JSON")
     ingest.add_argument("--no-cache", action="store_true",
                         help="bed alles opnieuw in met het model (geen meegeleverde embeddingcache, geen hergebruik)")
+    ingest.add_argument("--max-mb", type=float, metavar="MB",
+                        help=f"grootste toegestane bestand (standaard {MAX_FILE_MB:g} MB of WERKAGENDA_MAX_FILE_MB)")
+    ingest.add_argument("--max-chunks", type=int, metavar="N",
+                        help=f"meeste stukken per bestand (standaard {MAX_CHUNKS_PER_FILE} of WERKAGENDA_MAX_CHUNKS)")
+
+    listing = sub.add_parser("list", help="toon de documenten die met `ingest PAD` zijn toegevoegd")
+    listing.add_argument("--json", action="store_true")
+    remove = sub.add_parser("remove", help="verwijder toegevoegde documenten uit de index (id's: zie `list`)")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="id van het document, zoals `werkagenda list` het toont")
 
     stats = sub.add_parser("stats", help="wat de index bevat")
     stats.add_argument("--json", action="store_true")
@@ -98,12 +108,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+def _limits(args: argparse.Namespace):
+    from assistant.errors import UserInputError
+    from ingest.limits import IngestLimits
+
+    overrides = {k: v for k, v in (("max_file_mb", args.max_mb), ("max_chunks", args.max_chunks)) if v is not None}
+    if any(v <= 0 for v in overrides.values()):
+        raise UserInputError("--max-mb en --max-chunks moeten groter dan 0 zijn.")
+    return IngestLimits(**overrides)
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index_access import ingest
 
     report = ingest(
         settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json, use_cache=not args.no_cache,
-        notify=lambda m: print(m, file=sys.stderr, flush=True),
+        notify=lambda m: print(m, file=sys.stderr, flush=True), limits=_limits(args),
     )
     if args.json:
         print(report.model_dump_json(indent=2))
@@ -114,6 +134,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"toegevoegd: {len(report.added)}, vervangen: {len(report.replaced)}, "
             f"ongewijzigd: {len(report.unchanged)}, verwijderd: {len(report.removed)})."
         )
+    for note in report.notes:
+        print(f"Let op: {note}", file=sys.stderr)
     for problem in report.problems:
         print(f"Let op: {problem}", file=sys.stderr)
     # A file the user named that was refused makes the command fail (exit 1); the index itself stays intact.
@@ -141,7 +163,38 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "stats": cmd_stats}
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    from index.store import IndexStore
+    from ingest.corpus import extra_entries
+
+    entries = extra_entries(settings.data_dir)
+    active = IndexStore.open(settings.data_dir, settings.chroma_server()).active()
+    indexed = active.manifest.documents if active else {}
+    rows = [
+        {"id": e.info.id, "titel": e.info.title, "bestand": e.origin or e.info.file, "toegevoegd": e.added_at,
+         "chunks": indexed[e.info.id].chunks if e.info.id in indexed else 0}
+        for e in entries
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif not rows:
+        print("Er zijn geen documenten toegevoegd. Voeg er een toe met: werkagenda ingest PAD")
+    else:
+        for r in rows:
+            print(f"{r['id']}\t{r['chunks']} chunks\t{r['titel']}\t{r['bestand']}\t{r['toegevoegd']}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.index_access import ingest
+
+    report = ingest(settings, progress=False, notify=lambda m: print(m, file=sys.stderr, flush=True), remove=args.ids)
+    print(f"Verwijderd: {', '.join(report.removed) or 'niets'}. De index heeft nu {report.documents} documenten, "
+          f"{report.chunks} chunks.")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "stats": cmd_stats, "list": cmd_list, "remove": cmd_remove}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

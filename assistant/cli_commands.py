@@ -44,8 +44,11 @@ def parse_filters(pairs: list[str]) -> Filters | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.engine import Assistant
     from assistant.errors import UserInputError, user_message
+
+    if args.file:
+        check_question_file(args.file)  # before the model loads: /dev/zero or a PDF fails at once
+    from assistant.engine import Assistant
 
     if not args.question and not args.file:
         raise UserInputError('Geef een vraag, bijvoorbeeld: werkagenda ask "Komt er een digitale identiteitswallet?"')
@@ -54,14 +57,16 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     filters = parse_filters(args.filter)
     assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr))
     if args.file:
-        lines = args.file.read_text(encoding="utf-8", errors="replace").splitlines()
-        for line in (q for q in lines if q.strip()):
+        batch = QuestionFile(args.file)
+        for line in batch.questions():
             try:
                 answer = assistant.ask(line, filters=filters)
                 print(json.dumps(answer.public_json(), ensure_ascii=False), flush=True)
             except UserInputError as exc:  # one bad line does not stop the batch
                 print(json.dumps({"question": line, "error": user_message(exc)}, ensure_ascii=False), flush=True)
-        return 0
+        for warning in batch.warnings:
+            print(f"Let op: {warning}", file=sys.stderr)
+        return 1 if batch.stopped_early else 0
     answer = assistant.ask(args.question, filters=filters)
     if args.json:
         print(json.dumps(answer.public_json(), ensure_ascii=False, indent=2))
@@ -73,6 +78,64 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 ANSWER_COMMANDS = {"ask": cmd_ask}
+
+# `ask --file` bounds: a question longer than the engine's 2,000 characters is cut anyway, and 10,000
+# questions take ~10 minutes at ~50 ms each; reading line by line keeps memory flat whatever the file holds.
+MAX_FILE_QUESTIONS = 10_000
+MAX_LINE_CHARS = 2_000
+_SNIFF_BYTES = 8192
+
+
+def check_question_file(path: Path) -> None:
+    """A regular text file, or a Dutch UserInputError (a device, a fifo, a map, a PDF or other binary file)."""
+    from assistant.errors import UserInputError
+
+    if path.is_dir():
+        raise UserInputError(f"'{path}' is een map, geen bestand. Geef een tekstbestand met één vraag per regel.")
+    if not path.exists():
+        raise UserInputError(f"'{path}' bestaat niet.")
+    if not path.is_file():
+        raise UserInputError(f"'{path}' is geen gewoon bestand (maar een apparaat of pijp); geef een tekstbestand met "
+                             "één vraag per regel.")
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    # A stray NUL in a line of text is that line's problem (it gets its own error); many are a binary file.
+    if head.count(b"\0") > len(head) // 100 or head.lstrip().startswith((b"%PDF-", b"PK\x03\x04")):
+        raise UserInputError(f"'{path}' is geen tekstbestand (maar bijvoorbeeld een PDF, zip of binair bestand); "
+                             "geef een tekstbestand met één vraag per regel.")
+
+
+class QuestionFile:
+    """The questions of a file, one per non-empty line, read lazily and within the bounds above."""
+
+    def __init__(self, path: Path, max_questions: int = MAX_FILE_QUESTIONS, max_chars: int = MAX_LINE_CHARS):
+        self.path, self.max_questions, self.max_chars = path, max_questions, max_chars
+        self.warnings: list[str] = []
+        self.stopped_early = False
+
+    def questions(self):
+        count = cut = 0
+        with self.path.open(encoding="utf-8", errors="replace", newline=None) as fh:
+            while True:
+                line = fh.readline(self.max_chars + 1)
+                if not line:
+                    break
+                if len(line) > self.max_chars and not line.endswith("\n"):
+                    cut += 1
+                    while (rest := fh.readline(64 * 1024)) and not rest.endswith("\n"):
+                        pass  # skip the rest of an overlong line in bounded pieces
+                question = line.strip()
+                if not question:
+                    continue
+                if count >= self.max_questions:
+                    self.stopped_early = True
+                    self.warnings.append(f"{self.path} heeft meer dan {self.max_questions} vragen; alleen de eerste "
+                                         f"{self.max_questions} zijn beantwoord. Splits het bestand.")
+                    break
+                count += 1
+                yield question[: self.max_chars + 1]  # one more than the engine keeps: it then says it cut it
+        if cut:
+            self.warnings.append(f"{cut} regel(s) waren langer dan {self.max_chars} tekens; alleen het begin is gebruikt.")
 
 
 def add_eval_parser(sub: argparse._SubParsersAction) -> None:
@@ -157,6 +220,8 @@ def add_chat_parsers(sub: argparse._SubParsersAction) -> None:
     chat.add_argument("--port", type=int, default=7860, help="poort (standaard 7860)")
     chat.add_argument("--concurrency", type=int, default=4, help="hoeveel vragen tegelijk beantwoord worden (standaard 4)")
     chat.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
+    chat.add_argument("--open-zonder-login", action="store_true",
+                      help="start ook op een netwerkadres zonder WERKAGENDA_USERNAME/_PASSWORD (iedereen kan erbij)")
     export = sub.add_parser("feedback-export", help="schrijf de feedback uit de chat als eval-vragenset (JSONL)")
     export.add_argument("out", type=Path, help="uitvoerbestand, bijv. evals/feedback.jsonl")
 
@@ -166,7 +231,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
-    launch(settings, host=args.host, port=args.port, concurrency=args.concurrency)
+    launch(settings, host=args.host, port=args.port, concurrency=args.concurrency,
+           open_without_login=args.open_zonder_login)
     return 0
 
 

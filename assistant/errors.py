@@ -51,6 +51,9 @@ def user_message(exc: BaseException) -> str:
         return f"Ongeldige instelling of invoer ({fields}). Controleer de WERKAGENDA_-variabelen en opties."
     if isinstance(exc, PermissionError):
         return f"Geen toegang tot {getattr(exc, 'filename', '') or 'een bestand'}. Controleer de rechten of kies een andere --data-dir."
+    storage = _storage_message(exc)
+    if storage:
+        return storage
     if isinstance(exc, OSError):
         return _os_error_message(exc)
     return f"Er ging iets onverwachts mis ({type(exc).__name__}). Probeer het opnieuw; zet WERKAGENDA_DEBUG=1 voor details."
@@ -63,3 +66,19 @@ def _os_error_message(exc: OSError) -> str:
     if problem:
         return f"{what[0].upper()}{what[1:]} {problem}."
     return f"Bestandsfout bij {what} (foutcode {exc.errno}). Controleer het pad en de rechten."
+
+
+def _storage_message(exc: BaseException) -> str | None:
+    """Chroma and SQLite report a full disk, a lost server or a removed collection in English types."""
+    text = str(exc).lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text or "no space left" in text:
+        return ("De schijf is vol: er kon niets worden opgeslagen. Wat er al was, is niet veranderd. "
+                "Maak ruimte vrij (bekijk het met: df -h) en probeer het opnieuw.")
+    kind = type(exc).__name__
+    if kind in ("ConnectError", "ConnectTimeout", "RemoteProtocolError", "ReadError", "ReadTimeout"):
+        return ("De Chroma-server is niet bereikbaar. Controleer of hij draait (WERKAGENDA_CHROMA_HOST/_PORT) "
+                "en probeer het opnieuw.")
+    if kind == "NotFoundError":
+        return ("De index is intussen door een ander proces verwijderd of vervangen. Start de opdracht opnieuw; "
+                "helpt dat niet, bouw de index dan met `werkagenda ingest`.")
+    return None

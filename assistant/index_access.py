@@ -13,7 +13,7 @@ from index.store import ChunkCollection, IndexStore, IndexUnavailableError
 
 def ingest(
     settings: Settings, paths=(), rebuild: bool = False, progress: bool = True,
-    notify: Callable[[str], None] = lambda _msg: None, use_cache: bool = True,
+    notify: Callable[[str], None] = lambda _msg: None, use_cache: bool = True, limits=None, remove=(),
 ) -> IngestReport:
     return run_ingest(
         data_dir=settings.data_dir,
@@ -25,6 +25,8 @@ def ingest(
         progress=progress,
         log=notify,
         use_cache=use_cache,
+        limits=limits,
+        remove=remove,
     )
 
 

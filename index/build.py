@@ -10,6 +10,8 @@ ingest drops it. `--rebuild` on a damaged local store moves it aside and starts 
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +23,31 @@ from tqdm import tqdm
 from index.cache import KnownVectors, previous_vectors, shipped_cache
 from index.embeddings import EmbedderSpec, ingest_threads, load_embedding, parse_embedder
 from index.manifest import IndexedDocument, IndexManifest, check_embedder
-from index.store import ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir, quarantine_local_store
-from ingest.corpus import CorpusError, SourceFile, add_extra, chunks_for_source, load_extras, load_manifest, source_for_path
+from index.store import (
+    ChunkCollection,
+    IndexStore,
+    IndexUnavailableError,
+    IngestFailedError,
+    check_data_dir,
+    quarantine_local_store,
+    store_failure_message,
+)
 from ingest.chunking import child_chunks
+from ingest.corpus import (
+    MANIFEST_NAME,
+    CorpusError,
+    SourceFile,
+    StagedExtra,
+    chunks_for_source,
+    extra_entries,
+    load_extras,
+    load_manifest,
+    prune_extras,
+    register_extras,
+    stage_extra,
+    used_ids,
+)
+from ingest.limits import IngestLimits
 from ingest.models import Chunk
 from ingest.readers import UnreadableDocumentError
 
@@ -43,10 +67,12 @@ class IngestReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list)  # Dutch messages about files that were skipped
+    notes: list[str] = Field(default_factory=list)  # Dutch remarks that refuse nothing (an id with a suffix)
     seconds: float
     embedder: str
     build: str
     quarantined: str | None = None  # where a damaged local store was moved by --rebuild
+    compacted: dict[str, int] | None = None  # what the store's clean-up removed (segment folders, bytes)
 
 
 @contextmanager
@@ -146,20 +172,51 @@ def run_ingest(
     progress: bool = True,
     log: Callable[[str], None] = lambda _msg: None,
     use_cache: bool = True,
+    limits: IngestLimits | None = None,
+    remove: Sequence[str] = (),
 ) -> IngestReport:
+    """Build the index from the corpus, the registered extras, `paths` (new extras) minus `remove`.
+
+    A user's file is registered (and a removed one unregistered) only after the new build is active,
+    so a killed ingest leaves neither a half-embedded file in the corpus nor a document the index lacks.
+    Nothing changed → no new build at all (repeated ingests do not grow the store).
+    """
     started = time.perf_counter()
     spec = parse_embedder(embedder)
+    limits = limits or IngestLimits()
     with ingest_lock(data_dir, log=log):
         store, quarantined = _open_store(data_dir, server, rebuild, log)
         previous = None if rebuild else _active_or_none(store)
         if previous is not None:
             check_embedder(previous.manifest, spec.key)
+        prune_extras(data_dir)  # copies left by a killed ingest
         problems: list[str] = []
+        notes: list[str] = []
+        corpus_sources = load_manifest(corpus_dir)
+        registered = {e.info.id for e in extra_entries(data_dir)}
+        unknown = [doc_id for doc_id in remove if doc_id not in registered]
+        if unknown:
+            raise CorpusError(_not_removable(unknown, corpus_sources, registered))
+        taken = used_ids(corpus_sources, data_dir)
+        staged: list[StagedExtra] = []
+        staged_chunks: dict[str, list[Chunk]] = {}
         for path in paths:
-            problems.extend(_register_extra(data_dir, corpus_dir, Path(path)))
-        sources = collect_sources(corpus_dir, data_dir)
+            extra = None
+            try:
+                extra = stage_extra(data_dir, Path(path), taken, limits)
+                chunks = chunks_for_source(extra.source)
+                _check_chunk_count(Path(path), len(chunks), limits)
+            except (UnreadableDocumentError, CorpusError, ValueError) as exc:
+                problems.append(f"{path}: {exc}")
+                if extra is not None:  # refused: its staged copy goes again
+                    extra.source.path.unlink(missing_ok=True)
+                continue
+            staged.append(extra)
+            staged_chunks[extra.source.info.id] = chunks
+            if extra.note:
+                notes.append(extra.note)
+        sources = _merge_sources(corpus_sources, load_extras(data_dir), staged, set(remove))
 
-        embedding = load_embedding(spec)
         new_docs: dict[str, IndexedDocument] = {}
         to_embed: list[Chunk] = []
         plan: dict[str, list[str]] = {"added": [], "replaced": [], "unchanged": []}
@@ -177,7 +234,7 @@ def run_ingest(
                 plan["unchanged"].append(source.info.id)
                 continue
             try:
-                chunks = chunks_for_source(source)
+                chunks = staged_chunks.get(source.info.id) or chunks_for_source(source)
             except (UnreadableDocumentError, CorpusError, ValueError) as exc:
                 problems.append(f"{source.info.file}: {exc}")
                 if old:  # keep what we had rather than lose the document
@@ -189,25 +246,150 @@ def run_ingest(
             new_docs[source.info.id] = entry.model_copy(update={"chunks": len(chunks)})
             plan["replaced" if old else "added"].append(source.info.id)
 
+        removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
+        if previous is not None and not to_embed and not removed and set(copies) == set(previous.manifest.documents):
+            # Nothing to change: keep the active build instead of copying it into an identical new one.
+            if staged:  # the same file again, unchanged
+                register_extras(data_dir, staged)
+            try:
+                store.drop_inactive()  # unfinished builds of earlier, killed ingests
+            except Exception as exc:
+                raise _store_failure(exc, store, data_dir, server) from exc
+            compacted = _compact_quietly(store)
+            return IngestReport(
+                documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), embedded=0, problems=problems, notes=notes,
+                seconds=round(time.perf_counter() - started, 2), embedder=spec.key, build=previous.name,
+                quarantined=str(quarantined) if quarantined else None, compacted=compacted, **plan,
+            )
+        known = known_vectors(spec, previous, plan["replaced"]) if use_cache and to_embed else None
+        # the ETA counts only what the model must embed: cached and reused vectors cost nothing
+        _announce_eta(data_dir, sum(1 for c in to_embed if known is None or known.lookup(c.embed_text)[0] is None), log)
+        embedding = load_embedding(spec)
         dimension = previous.manifest.dimension if previous else _dimension(embedding)
         manifest = IndexManifest(embedder=spec.key, dimension=dimension, documents=new_docs)
-        build = store.create_build(manifest)
+        try:
+            build = store.create_build(manifest)
+        except Exception as exc:
+            raise _store_failure(exc, store, data_dir, server) from exc
         try:
             for doc_id in copies:
                 build.copy_document(previous, doc_id)
-            known = known_vectors(spec, previous, plan["replaced"]) if use_cache and to_embed else None
+            embed_started = time.perf_counter()
             counts = embed_chunks(embedding, to_embed, progress, into=build, known=known)
+            _remember_rate(data_dir, counts.embedded, time.perf_counter() - embed_started)
             store.activate(build)
-        except BaseException:
+        except BaseException as exc:
             _drop_quietly(store, build.name)  # a failed build must not linger; a killed one is dropped next time
+            if isinstance(exc, Exception):
+                raise _store_failure(exc, store, data_dir, server) from exc
             raise
-        store.drop_inactive()  # also unfinished builds of earlier, killed ingests
-        removed = sorted(set(previous.manifest.documents) - set(new_docs)) if previous else []
+        register_extras(data_dir, staged, set(remove))  # only now: the index holds their chunks
+        try:
+            store.drop_inactive()  # also unfinished builds of earlier, killed ingests
+        except Exception as exc:
+            raise _store_failure(exc, store, data_dir, server) from exc
+        compacted = _compact_quietly(store)
         return IngestReport(
             documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), **counts.model_dump(),
-            removed=removed, problems=problems, seconds=round(time.perf_counter() - started, 2),
-            embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None, **plan,
+            removed=removed, problems=problems, notes=notes, seconds=round(time.perf_counter() - started, 2),
+            embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None,
+            compacted=compacted, **plan,
         )
+
+
+def _merge_sources(
+    corpus: list[SourceFile], extras: list[SourceFile], staged: list[StagedExtra], remove: set[str],
+) -> list[SourceFile]:
+    """Corpus first, then the registered extras (a staged new version in place of its old one), then new ones."""
+    by_id = {s.source.info.id: s.source for s in staged}
+    seen: set[str] = set()
+    out: list[SourceFile] = []
+    for source in [*corpus, *extras, *by_id.values()]:
+        doc_id = source.info.id
+        if doc_id in seen or doc_id in remove:
+            continue
+        seen.add(doc_id)
+        out.append(by_id.get(doc_id, source))  # corpus ids never collide with staged ones (used_ids)
+    return out
+
+
+def _check_chunk_count(path: Path, count: int, limits: IngestLimits) -> None:
+    if count == 0:
+        raise CorpusError(
+            f"'{path.name}' levert geen tekst op om te doorzoeken (0 stukken, bijvoorbeeld alleen lege kopjes); "
+            "het is niet toegevoegd."
+        )
+    if count > limits.max_chunks:
+        raise CorpusError(
+            f"'{path.name}' zou {_number(count)} stukken opleveren; de grens is {_number(limits.max_chunks)} per "
+            f"bestand (inbedden zou hier ongeveer {_duration(count / _DEFAULT_RATE)} duren). Splits het bestand, of "
+            "verhoog de grens met --max-chunks (of WERKAGENDA_MAX_CHUNKS)."
+        )
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Dutch thousands separator
+
+
+def _not_removable(unknown: list[str], corpus: list[SourceFile], registered: set[str]) -> str:
+    corpus_ids = {s.info.id for s in corpus}
+    parts = []
+    for doc_id in unknown:
+        if doc_id in corpus_ids:
+            parts.append(f"'{doc_id}' is een brondocument uit {MANIFEST_NAME}, geen toegevoegd document; haal het daar weg")
+        else:
+            parts.append(f"'{doc_id}' is geen toegevoegd document")
+    known = ", ".join(sorted(registered)) or "geen"
+    return "; ".join(parts) + f". Toegevoegde documenten: {known} (zie werkagenda list)."
+
+
+# Embedding speed when no ingest has been measured in this data dir yet: 2.9 chunks/s (README, Benchmark).
+_DEFAULT_RATE = 2.9
+RATE_FILE = "ingest-snelheid.json"
+ETA_NOTICE_S = 30  # below this the progress bar says enough
+_RATE_MIN_CHUNKS = 32  # a rate from fewer chunks is mostly start-up time
+
+
+def _announce_eta(data_dir: Path, chunks: int, log: Callable[[str], None]) -> None:
+    rate = _DEFAULT_RATE
+    try:
+        rate = float(json.loads((data_dir / RATE_FILE).read_text())["chunks_per_s"]) or rate
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    seconds = chunks / rate
+    if seconds >= ETA_NOTICE_S:
+        log(f"{chunks} stukken in te bedden; dat duurt naar schatting {_duration(seconds)} ({rate:.1f} stukken/s). "
+            "Afbreken met Ctrl+C laat de huidige index intact.")
+
+
+def _remember_rate(data_dir: Path, chunks: int, seconds: float) -> None:
+    if chunks >= _RATE_MIN_CHUNKS and seconds > 0:
+        try:
+            (data_dir / RATE_FILE).write_text(json.dumps({"chunks_per_s": round(chunks / seconds, 2)}))
+        except OSError:
+            pass
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} uur".replace(".", ",")
+
+
+def _store_failure(exc: Exception, store: IndexStore, data_dir: Path, server: tuple[str, int] | None) -> Exception:
+    """A Dutch IngestFailedError for a full disk, a lost server or a build removed by another process."""
+    message = store_failure_message(exc, data_dir, server)
+    return IngestFailedError(message) if message else exc
+
+
+def _compact_quietly(store: IndexStore) -> dict[str, int] | None:
+    try:
+        return store.compact()
+    except Exception as exc:  # compaction only saves space; the new index is already active
+        logging.getLogger(__name__).warning("opruimen van de opslag mislukt: %s", exc)
+        return None
 
 
 def _open_store(
@@ -240,16 +422,3 @@ def _active_or_none(store: IndexStore) -> ChunkCollection | None:
 
 def _dimension(embedding) -> int:
     return len(embedding.get_text_embedding("dimensie"))
-
-
-def _register_extra(data_dir: Path, corpus_dir: Path, path: Path) -> list[str]:
-    """Validate a user's file by parsing it before it joins the corpus; report problems in Dutch."""
-    try:
-        source = source_for_path(path)
-        if source.info.id in {s.info.id for s in load_manifest(corpus_dir)}:
-            return [f"{path}: de naam '{source.info.id}' is al in gebruik door een brondocument; hernoem het bestand."]
-        chunks_for_source(source)
-        add_extra(data_dir, path)
-        return []
-    except (UnreadableDocumentError, CorpusError, ValueError) as exc:
-        return [f"{path}: {exc}"]

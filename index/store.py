@@ -7,9 +7,11 @@ in Chroma itself (collection metadata), so a local store and a shared Chroma ser
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +41,10 @@ SERVER_RETRY_PAUSE_S = 1.0  # one retry rides out a server restart or a dropped 
 
 class IndexUnavailableError(Exception):
     """No usable index; the message (Dutch) says how to build or rebuild it."""
+
+
+class IngestFailedError(IndexUnavailableError):
+    """An ingest stopped by its storage (full disk, lost server, removed build); the active index is unchanged."""
 
 
 class BuildReplacedError(IndexUnavailableError):
@@ -211,13 +217,14 @@ def _to_node(chunk: Chunk, embedding: list[float]) -> TextNode:
 class IndexStore:
     """All builds in one Chroma client, and the pointer to the active one."""
 
-    def __init__(self, client: chromadb.ClientAPI, server: tuple[str, int] | None = None):
+    def __init__(self, client: chromadb.ClientAPI, server: tuple[str, int] | None = None, data_dir: Path | None = None):
         self.client = client
         self.server = server
+        self.data_dir = data_dir
 
     @classmethod
     def open(cls, data_dir: Path, server: tuple[str, int] | None = None) -> IndexStore:
-        return cls(make_client(data_dir, server), server)
+        return cls(make_client(data_dir, server), server, data_dir)
 
     def check(self) -> None:
         """Read the pointer and list the builds: raises IndexUnavailableError when the store is unreadable."""
@@ -287,6 +294,94 @@ class IndexStore:
                 self.client.delete_collection(name)
                 dropped.append(name)
         return dropped
+
+
+    def compact(self) -> dict[str, int] | None:
+        """Reclaim the space of dropped builds in a local store; a server manages its own storage.
+
+        Chroma deletes a collection's rows but leaves its vector segment folder on disk, and SQLite
+        keeps freed pages: without this, every ingest left ~1 MB of folders and the file kept growing.
+        """
+        if self.server or self.data_dir is None:
+            return None
+        return compact_local_store(self.data_dir / CHROMA_SUBDIR)
+
+
+# VACUUM rewrites the whole file; only worth it when at least this share, and 1 MB, of it is free pages.
+VACUUM_FREE_RATIO = 0.2
+VACUUM_MIN_FREE_BYTES = 1_000_000
+_FTS_TABLE = "embedding_fulltext_search"
+_SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def compact_local_store(chroma_dir: Path) -> dict[str, int]:
+    """Remove segment folders no collection uses and VACUUM chroma.sqlite3 when it pays."""
+    import shutil
+    import sqlite3
+
+    db = chroma_dir / "chroma.sqlite3"
+    if not db.is_file():
+        return {"folders_removed": 0, "bytes_freed": 0}
+    before = _tree_size(chroma_dir)
+    with sqlite3.connect(db, timeout=30) as conn:
+        live = {row[0] for row in conn.execute("SELECT id FROM segments")}
+    removed = 0
+    for child in chroma_dir.iterdir():
+        if child.is_dir() and _SEGMENT_DIR.match(child.name) and child.name not in live:
+            shutil.rmtree(child, ignore_errors=True)
+            removed += 1
+    conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+    try:
+        # Chroma's full-text index (FTS5) keeps the entries of deleted collections in its segments until
+        # they are merged: 5.9 of 12.8 MB after 20 ingests here, 0.5 MB after 'optimize'.
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (_FTS_TABLE,)).fetchone():
+            conn.execute(f"INSERT INTO {_FTS_TABLE}({_FTS_TABLE}) VALUES('optimize')")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0] * page_size
+        total = conn.execute("PRAGMA page_count").fetchone()[0] * page_size
+        if free >= VACUUM_MIN_FREE_BYTES and free >= VACUUM_FREE_RATIO * total:
+            conn.execute("VACUUM")
+    except sqlite3.OperationalError as exc:  # busy (a reader in another process): the next ingest tries again
+        log.info("VACUUM overgeslagen: %s", exc)
+    finally:
+        conn.close()
+    return {"folders_removed": removed, "bytes_freed": max(0, before - _tree_size(chroma_dir))}
+
+
+def _tree_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+_DISK_FULL_TEXTS = ("database or disk is full", "no space left on device", "disk is full", "os error 28")
+
+
+def store_failure_message(exc: BaseException, data_dir: Path, server: tuple[str, int] | None) -> str | None:
+    """A Dutch message for the storage failures a user can act on during an ingest, else None."""
+    chain = _exception_chain(exc)
+    text = " ".join(str(e).lower() for e in chain)
+    unchanged = "De actieve index is niet veranderd"
+    if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain) or any(t in text for t in _DISK_FULL_TEXTS):
+        where = f"de Chroma-server op {server[0]}:{server[1]}" if server else f"de schijf van {data_dir}"
+        return (f"De ingest is gestopt: {where} is vol. {unchanged}; de halve nieuwe opbouw is weggegooid. "
+                f"Maak ruimte vrij (bekijk het met: df -h {data_dir}) en draai `werkagenda ingest` opnieuw.")
+    if server and any(isinstance(e, (httpx.TransportError, ConnectionError)) for e in chain):
+        return (f"De verbinding met de Chroma-server op {server[0]}:{server[1]} ging verloren tijdens de ingest. "
+                f"{unchanged} (voor zover de server hem bewaard heeft). Controleer of de server draait en draai "
+                "`werkagenda ingest` opnieuw; de onvoltooide opbouw wordt dan opgeruimd.")
+    if any(isinstance(e, NotFoundError) for e in chain) or "does not exist" in text:
+        return ("De nieuwe index werd tijdens de ingest verwijderd door een ander proces (bijvoorbeeld een ingest "
+                f"vanaf een andere machine op dezelfde Chroma-server). {unchanged}. Laat maar één ingest tegelijk "
+                "lopen en draai `werkagenda ingest` opnieuw.")
+    return None
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return chain
 
 
 def manifest_summary(manifest: IndexManifest) -> dict:

@@ -213,15 +213,19 @@ def test_killed_ingest_leaves_the_previous_index_usable(own_index, tmp_path):
     assert assistant.collection.name == active_before and assistant.collection.count() == 200
     assert_answers_with_citations(assistant)
 
-    # the next ingest (nothing changed: no re-embedding) drops the orphan
+    # the next ingest (nothing changed: no re-embedding, no new build) drops the orphan
     report = ingest(own_index, progress=False)
-    assert report.chunks == 200 and report.embedded == 0
+    assert report.chunks == 200 and report.embedded == 0 and report.build == active_before
     assert IndexStore.open(own_index.data_dir).build_names() == [report.build]
-    # a running assistant whose build was replaced by that ingest switches to the new build by itself
+    # a running assistant whose build was replaced by a later ingest switches to the new build by itself
+    note = tmp_path / "notitie.md"
+    note.write_text("# Notitie\n\n## Open data\n\nGemeenten publiceren meer open data.\n", encoding="utf-8")
+    report = ingest(own_index, paths=[note], progress=False)
+    assert report.embedded == 1 and report.build != active_before
     with pytest.raises(IndexUnavailableError, match="intussen vervangen door een nieuwe ingest"):
         assistant.collection.query(assistant.retriever.embed_query(QUESTION), 5)
     assert_answers_with_citations(assistant)
-    assert assistant.collection.name == report.build and len(assistant.chunks) == 200
+    assert assistant.collection.name == report.build and len(assistant.chunks) == 201
 
 
 # -- 3. two ingests at once ----------------------------------------------------------------------
