@@ -55,27 +55,80 @@ def _answer(chunk: Chunk) -> Answer:
     )
 
 
-def test_citations_in_the_answer_link_to_the_sources_panel():
+def test_citations_in_the_answer_link_to_that_answers_own_sources():
     from assistant.app import link_citations
 
     text = "Zie [1] en [2]; niet [3] en niet [1](al-een-link)."
-    assert link_citations(text, {1, 2}) == "Zie [[1]](#bron-1) en [[2]](#bron-2); niet [3] en niet [1](al-een-link)."
+    assert link_citations(text, {1, 2}, "b2-") == "Zie [[1]](#b2-bron-1) en [[2]](#b2-bron-2); niet [3] en niet [1](al-een-link)."
 
 
-def test_sources_panel_shows_the_item_in_full_and_escapes_corpus_text():
+def test_sources_show_the_item_in_full_and_escape_corpus_text():
     from assistant.app import render_sources
 
     chunk = _actie()
-    html = render_sources(_answer(chunk), {chunk.id: chunk})
-    assert 'id="bron-1"' in html and "[1]" in html
+    html = render_sources(_answer(chunk), {chunk.id: chunk}, "b1-", "antwoord-1")
+    assert 'id="b1-bron-1"' in html and "[1]" in html
     for expected in ("Versterken cybersecurity", "Resultaat t/m 2023", "Transitieplan domeinextensies",
                      "Resultaat t/m 2025", "Overheidsbrede inzet extensie", "Uitvoerders", "BZK, AZ",
-                     'href="https://www.rijksoverheid.nl/werkagenda"'):
+                     'href="https://www.rijksoverheid.nl/werkagenda"', "prioriteit 2.4 Versterken cybersecurity, actie 4",
+                     'href="#antwoord-1"', "Terug naar het antwoord"):
         assert expected in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     # a javascript: url from a user-added document is never made a link
     bad = _actie(source_url="javascript:alert(1)")
     assert "javascript:" not in render_sources(_answer(bad), {bad.id: bad})
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'\bid="([^"]+)"', html)
+
+
+def test_each_answer_keeps_its_own_sources_and_feedback():
+    from assistant.app import render_chat
+
+    chunk = _actie()
+    turn = {"question": "Wie voert actie 4 van 2.4 uit?", "answer": _answer(chunk).model_dump(mode="json"), "rating": None}
+    html = render_chat([turn, {**turn, "rating": "up"}], {chunk.id: chunk}, phase="klaar")
+    # each answer's [1] opens its own card; the in-text "Bronnen" list is not repeated
+    assert 'href="#b1-bron-1"' in html and 'href="#b2-bron-1"' in html
+    assert 'id="b1-bron-1"' in html and 'id="b2-bron-1"' in html and "**Bronnen**" not in html
+    assert html.count("Was dit antwoord nuttig?") == 2
+    assert re.search(r'data-beurt="2" data-oordeel="up" aria-pressed="true"', html)
+    assert re.search(r'data-beurt="1" data-oordeel="up" aria-pressed="false"', html)
+    assert 'data-fase="klaar" data-nieuw="beurt-2"' in html
+    ids = _ids(html)
+    assert len(ids) == len(set(ids))  # unique ids
+
+
+def test_refusal_shows_links_and_question_buttons_not_its_markdown():
+    from assistant.app import render_chat
+    from assistant.models import Referral
+
+    refusal = Answer(
+        question="Wat kost een paspoort?", in_scope=False, route="buiten_scope", outcome="not_covered",
+        answer="Dat staat niet in de werkagenda.\n\nWaar je wel terechtkunt:\n- [de gemeente](https://example.org)",
+        referrals=[Referral(name="de gemeente", url="https://www.rijksoverheid.nl/onderwerpen/paspoort", reason="voor een paspoort")],
+        suggestions=["Komt er een digitale identiteitswallet?", 'Wat doet "BZK" <aan> cybersecurity?'],
+    )
+    html = render_chat([{"question": refusal.question, "answer": refusal.model_dump(mode="json")}], {})
+    assert '<a href="https://www.rijksoverheid.nl/onderwerpen/paspoort" target="_blank"' in html
+    assert 'data-actie="vraag" data-vraag="Komt er een digitale identiteitswallet?"' in html
+    assert "data-vraag=\"Wat doet &quot;BZK&quot; &lt;aan&gt; cybersecurity?\"" in html  # escaped in the attribute
+    assert "example.org" not in html  # the Markdown list is replaced by the rendered links
+    assert "wa-geweigerd" in html
+
+
+def test_filter_chips_and_csv_names():
+    from assistant.app import csv_name, render_chips
+
+    assert render_chips({}) == ""
+    chips = render_chips({"uitvoerder": "VNG", "document": "wwd-2022"}, {"document": {"wwd-2022": "Werkagenda 2022"}})
+    assert "Uitvoerder: VNG" in chips and "Document: Werkagenda 2022" in chips
+    assert chips.count('data-actie="filter-weg"') == 2 and 'data-filter="uitvoerder"' in chips
+    assert csv_name(soort="actie", uitvoerder="VNG") == "werkagenda-acties-vng.csv"
+    assert csv_name() == "werkagenda.csv"
+    assert csv_name(zoek="Digitale wallet!", prioriteit="2.4") == "werkagenda-2-4-zoek-digitale-wallet.csv"
+    assert csv_name(uitvoerder="CIO Rijk", programmalijn="3") == "werkagenda-programmalijn-3-cio-rijk.csv"
 
 
 def test_conversation_markdown_has_questions_answers_and_full_sources():
