@@ -38,6 +38,13 @@
   // -- the chat log -----------------------------------------------------------------------------
   var openCards = {}, lastDone = "";
   function chatBox() { return document.getElementById("gesprek"); }
+  // aria-busy follows every render at once (not on the next frame: a fast answer would skip "true")
+  function syncBusy(box, log) {
+    var phase = log.getAttribute("data-fase") || "";
+    var busy = phase === "bezig" ? "true" : "false";
+    if (box.getAttribute("aria-busy") !== busy) box.setAttribute("aria-busy", busy);
+    return phase;
+  }
   function syncChat() {
     var box = chatBox();
     if (!box) return;
@@ -47,9 +54,7 @@
     }
     var log = box.querySelector(".wa-log");
     if (!log) return;
-    var phase = log.getAttribute("data-fase") || "";
-    var busy = phase === "bezig" ? "true" : "false";
-    if (box.getAttribute("aria-busy") !== busy) box.setAttribute("aria-busy", busy);
+    var phase = syncBusy(box, log);
     // a re-render closes every card; reopen the ones the reader had opened
     Object.keys(openCards).forEach(function (id) {
       var card = document.getElementById(id);
@@ -125,6 +130,8 @@
 
   var pending = false;
   function onChange() {
+    var box = chatBox(), log = box && box.querySelector(".wa-log");
+    if (log) syncBusy(box, log);
     if (pending) return;
     pending = true;
     requestAnimationFrame(function () {

@@ -63,11 +63,16 @@ try {
         const bots = el.querySelectorAll('[data-testid="bot"]');
         return bots.length ? bots[bots.length - 1].innerText.slice(0, 3000) : "";
       }),
-      sources: (await page.locator("#bronnen").innerText()).slice(0, 3000),
+      // the last answer's own source cards (closed cards: textContent, not innerText)
+      sources: await page.locator("#gesprek").evaluate((el) => {
+        const bots = el.querySelectorAll('[data-testid="bot"]');
+        const cards = bots.length ? bots[bots.length - 1].querySelector(".wa-bronnen") : null;
+        return cards ? cards.textContent.slice(0, 3000) : "";
+      }),
     });
   }
   result.gesprekText = (await page.locator("#gesprek").innerText()).slice(0, 20000);
-  result.citationLinks = await page.locator('#gesprek a[href="#bron-1"]').count();
+  result.citationLinks = await page.locator("#gesprek a.wa-cite").count();
   result.xss = await page.evaluate(() => window.__xss ?? null);
   // Elements the payloads would create if they were rendered as HTML instead of text.
   result.injected = await page.evaluate(() => Array.from(document.querySelectorAll(
