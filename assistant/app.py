@@ -443,9 +443,18 @@ STATIC = Path(__file__).parent / "static"
 CSS = (STATIC / "app.css").read_text(encoding="utf-8")
 # lang="nl" is also patched into the served HTML (DutchHtmlMiddleware); the script keeps it so and
 # runs the chat's own buttons, links and live region (see its header).
+# Gradio scopes `css` to its content (".gradio-container .contain …"); the page's own padding lives
+# outside that, so it is set here: Gradio pads the app by 32 px a side, a fifth of a 320 px phone.
+PAGE_CSS = """
+@media (max-width: 600px) {
+  .gradio-container .app { padding-left: 6px !important; padding-right: 6px !important; }
+  .gradio-container { padding-left: 0 !important; padding-right: 0 !important; }
+}
+"""
 HEAD = (
     '<meta name="description" content="Stel vragen over de Werkagenda Waardengedreven Digitaliseren; '
-    'elk antwoord noemt zijn bronnen.">\n<script>\n' + (STATIC / "app.js").read_text(encoding="utf-8") + "</script>\n"
+    f'elk antwoord noemt zijn bronnen.">\n<style>{PAGE_CSS}</style>\n<script>\n'
+    + (STATIC / "app.js").read_text(encoding="utf-8") + "</script>\n"
 )
 
 HEADER_HTML = """
