@@ -387,3 +387,54 @@ def test_login_is_required_when_credentials_are_set(server):
         assert "[1]" in result["answer"]
     finally:
         demo.close()
+
+
+@pytest.mark.slow
+def test_uitvoerder_choices_are_the_known_organisations(server):
+    from assistant.organisations import ORGANISATIONS
+
+    backend = server.demo.backend
+    choices = backend.uitvoerder_choices()
+    values = [v for _, v in choices[1:]]
+    assert choices[0] == ("Alle uitvoerders", "alle")
+    assert set(values) <= {o.code for o in ORGANISATIONS} and {"BZK", "BZ", "VNG"} <= set(values)
+    assert len(values) < len(backend.assistant.uitvoerders())  # fewer than the raw cells
+    assert ("VNG (Vereniging van Nederlandse Gemeenten)", "VNG") in choices
+    for code in values:  # every choice finds at least one row, as the chat's filter would
+        assert backend.table_rows(uitvoerder=code), code
+
+
+@pytest.mark.slow
+def test_csv_is_semicolon_separated_with_bom_and_named_after_the_filter(server):
+    import csv
+    import io
+
+    backend = server.demo.backend
+    _, download, count = backend.explore("", "alle", "alle", "actie", "VNG")
+    path = Path(download["value"])
+    assert path.name == "werkagenda-acties-vng.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023",
+                       "Resultaat t/m 2025", "Uitvoerders"]
+    assert len(rows) - 1 == int(re.search(r"(\d+) van", count).group(1)) > 0
+    assert all(r[2] == "Actie" and re.search(r"\bVNG\b", r[7]) for r in rows[1:])
+
+
+@pytest.mark.slow
+def test_chat_actions_give_feedback_and_remove_a_filter(server):
+    backend = server.demo.backend
+    outputs = list(backend.respond("Wie voert actie 4 van 2.4 uit?", [], uitvoerder="BZK"))
+    chat, turns = outputs[-1][:2]
+    assert 'data-fase="klaar"' in chat and 'href="#b1-bron-1"' in chat and "aria-pressed=\"true\"" not in chat
+    vote = json.dumps({"actie": "oordeel", "beurt": 1, "oordeel": "down"})
+    chat, turns, status, *dropdowns = backend.act(vote, turns)
+    assert 'data-beurt="1" data-oordeel="down" aria-pressed="true"' in chat and "Nee, niet nuttig" in status
+    assert turns[0]["rating"] == "down" and turns[0]["feedback_id"]
+    remove = json.dumps({"actie": "filter-weg", "filter": "uitvoerder"})
+    *_, prog, prio, uitv, doc = backend.act(remove, turns)
+    assert uitv["value"] == "alle"
+    assert all("value" not in d for d in (prog, prio, doc))  # only the uitvoerder dropdown changes
+    _, _, status, *_ = backend.act("{niet json", turns)
+    assert "werkte niet" in status

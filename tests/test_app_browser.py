@@ -180,6 +180,9 @@ def test_no_horizontal_scrolling_on_any_tab(browser_run, width):
         assert seen["rowDisplay"] == "block" and seen["headerHidden"]  # table rows as stacked cards
         assert seen["chatBox"]["height"] <= seen["chatBox"]["viewport"]  # the chat fits the screen
         assert seen["firstInView"]["ok"], seen["firstInView"]
+        # screen-reader names are Dutch, also in an English browser (Gradio's own labels included)
+        english = re.compile(r"\b(chatbot|conversation|copy|message|more|tabs?|close|clear|share|fullscreen|dropdown)\b", re.I)
+        assert seen["names"] and not [n for n in seen["names"] if english.search(n)], seen["names"]
 
 
 def test_no_accessibility_violations_on_any_tab_at_any_width(browser_run):

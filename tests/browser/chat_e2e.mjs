@@ -345,7 +345,9 @@ try {
 
   // ------------------------------------------------------------------ phones
   for (const [w, h] of [[390, 844], [320, 640]]) {
-    const phone = await browser.newContext({ locale: "nl-NL", viewport: { width: w, height: h }, hasTouch: true, isMobile: true });
+    // the 320 px phone has an English browser: the names a screen reader reads must still be Dutch
+    const locale = w === 320 ? "en-US" : "nl-NL";
+    const phone = await browser.newContext({ locale, viewport: { width: w, height: h }, hasTouch: true, isMobile: true });
     const p = await phone.newPage();
     watchPage(p);
     await p.goto(url, { waitUntil: "domcontentloaded" });
@@ -357,7 +359,10 @@ try {
       const r = document.getElementById("gesprek").getBoundingClientRect();
       return { height: Math.round(r.height), viewport: innerHeight };
     });
-    result.widths[key] = { chat: await pageWidth(p), chatBox, firstInView: await firstLineInView(p, n2) };
+    result.widths[key] = { chat: await pageWidth(p), chatBox, firstInView: await firstLineInView(p, n2), locale };
+    result.widths[key].names = await p.evaluate(() => Array.from(new Set(Array.from(
+      document.querySelectorAll("[aria-label], [title], [aria-roledescription]"),
+    ).flatMap((el) => ["aria-label", "title", "aria-roledescription"].map((a) => el.getAttribute(a)).filter(Boolean)))));
     await p.locator(`#antwoord-${n1} a.wa-cite`).first().click();
     await p.waitForTimeout(700);
     result.widths[key].cardOpen = await p.evaluate((k) => document.getElementById(`b${k}-bron-1`).open, n1);
