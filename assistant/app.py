@@ -74,21 +74,24 @@ TABLE_SOORT = {
 # --------------------------------------------------------------------------------------------
 # Rendering (pure functions; the HTML itself lives in assistant/ui_html.py)
 # --------------------------------------------------------------------------------------------
-def status_html(text: str, announce: bool = True) -> str:
+def status_html(text: str, announce: bool = True, spoken: str = "") -> str:
     """A status line; the page's script copies it into one persistent live region for screen readers
-    (`announce=False`: shown, not spoken, e.g. "Bezig met zoeken", so that one answer is one announcement)."""
+    (`announce=False`: shown, not spoken, e.g. "Bezig met zoeken", so that one answer is one announcement;
+    `spoken`: read out after the text but not shown, e.g. the answer's first lines)."""
     live = "" if announce else ' data-live="off"'
-    return f'<p class="wa-status"{live}>{esc(text)}</p>'
+    extra = f'<span class="wa-sr"> {esc(spoken)}</span>' if spoken else ""
+    return f'<p class="wa-status"{live}>{esc(text)}{extra}</p>'
 
 
 def answer_status(answer: Answer) -> str:
-    """The one announcement per finished answer: how many sources, and the answer's first lines."""
+    """The one announcement per finished answer: how many sources (shown), and the answer's first
+    lines (spoken only: sighted readers have the answer itself)."""
     n = len(answer.citations)
     head = f"Antwoord ontvangen met {n} {'bron' if n == 1 else 'bronnen'}." if n else "Antwoord ontvangen."
     tail = ""
     if answer.outcome == "not_covered" and (answer.referrals or answer.suggestions):
         tail = " Onder het antwoord staat waar je wel terechtkunt en welke vragen ik wel kan beantwoorden."
-    return f"{head} {lead_text(answer)}{tail}"
+    return status_html(head, spoken=f"{lead_text(answer)}{tail}")
 
 
 CHAT_EMPTY_LOG = render_chat([], {})
@@ -270,7 +273,7 @@ class ChatBackend:
         })
         yield (
             render_chat(turns, self.by_id, phase="klaar"), turns,
-            gr.update(value=str(self.export_conversation(turns)), interactive=True), status_html(answer_status(final)),
+            gr.update(value=str(self.export_conversation(turns)), interactive=True), answer_status(final),
         )
 
     def reset(self):

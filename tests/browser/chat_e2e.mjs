@@ -375,6 +375,7 @@ try {
     result.widths[key].verken = await pageWidth(p);
     result.widths[key].rowDisplay = await p.locator("#agenda-tabel tbody tr").first().evaluate((tr) => getComputedStyle(tr).display);
     result.widths[key].headerHidden = await p.locator("#agenda-tabel thead").evaluate((el) => el.getBoundingClientRect().width <= 1);
+    await p.locator("#agenda-tabel tbody tr").nth(1).scrollIntoViewIfNeeded(); // the rows as cards
     await p.screenshot({ path: path.join(artifacts, `${key}-verken.png`) });
     await axeScan(p, `${key}-verken`);
     await openTab(p, "Over deze assistent");
