@@ -20,7 +20,9 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry calls from a government service
 
@@ -28,10 +30,16 @@ import gradio as gr  # noqa: E402
 
 from assistant.errors import UserInputError, user_message  # noqa: E402
 from assistant.export_files import ExportArea, exit_on_sigterm  # noqa: E402
-from assistant.export import context_line, conversation_markdown, filters_text, source_fields  # noqa: E402
+from assistant.export import context_line, conversation_markdown, filters_text  # noqa: E402
 from assistant.feedback import FeedbackStore, normalise_rating  # noqa: E402
 from assistant.models import Answer, Filters, Turn  # noqa: E402
+from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions  # noqa: E402
+from assistant.retrieval import names_organisation  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.ui_html import (  # noqa: E402,F401  (esc, safe_url, render_sources: used by tests and the API)
+    CHAT_EMPTY, RATING_LABELS, csv_name, esc, lead_text, link_citations, render_chat, render_chips, render_sources,
+    render_table, safe_url,
+)
 from assistant.web_limits import RequestGuard, api_signatures, exposure_problem, is_loopback  # noqa: E402
 from ingest.chunking import short_title  # noqa: E402
 from ingest.models import Chunk  # noqa: E402
@@ -49,152 +57,56 @@ EXAMPLES_AMBTENAAR = [
 ]
 EXAMPLES_BURGER = [
     "Komt er een digitale identiteitswallet?",
-    "Waar kan ik terecht als ik niet goed met de computer kan?",
+    # The core refuses "Waar kan ik terecht als ik niet goed met de computer kan?" (reported); an
+    # example must get an answer, so this one asks the same need in the agenda's terms.
+    "Hoe helpt de overheid mensen die moeite hebben met digitale vaardigheden?",
+    "Wat doet de overheid tegen desinformatie?",
 ]
 
 TABLE_COLUMNS = [
     "Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders",
 ]
-# on screen the long header may break with a hyphen (soft hyphen); the CSV keeps the plain names
-TABLE_HEADERS = ["Programma\u00adlijn", *TABLE_COLUMNS[1:]]
 TABLE_SOORT = {
     "actie": "Actie", "doel": "Doel", "opgave": "Opgave", "resultaten": "Behaalde resultaten",
     "programmalijn": "Inleiding", "sectie": "Tekstdeel",
 }
 
 # --------------------------------------------------------------------------------------------
-# Rendering (pure functions)
+# Rendering (pure functions; the HTML itself lives in assistant/ui_html.py)
 # --------------------------------------------------------------------------------------------
-_CITATION_RE = re.compile(r"\[(\d{1,3})\](?![(\[])")
+def status_html(text: str, announce: bool = True, spoken: str = "") -> str:
+    """A status line; the page's script copies it into one persistent live region for screen readers
+    (`announce=False`: shown, not spoken, e.g. "Bezig met zoeken", so that one answer is one announcement;
+    `spoken`: read out after the text but not shown, e.g. the answer's first lines)."""
+    live = "" if announce else ' data-live="off"'
+    extra = f'<span class="wa-sr"> {esc(spoken)}</span>' if spoken else ""
+    return f'<p class="wa-status"{live}>{esc(text)}{extra}</p>'
 
 
-def esc(text: object) -> str:
-    """HTML-escape text from the corpus (also `$`, which Gradio's HTML templates would interpret)."""
-    return html.escape(str(text), quote=True).replace("$", "&#36;")
+def answer_status(answer: Answer) -> str:
+    """The one announcement per finished answer: how many sources (shown), and the answer's first
+    lines (spoken only: sighted readers have the answer itself)."""
+    n = len(answer.citations)
+    head = f"Antwoord ontvangen met {n} {'bron' if n == 1 else 'bronnen'}." if n else "Antwoord ontvangen."
+    tail = ""
+    if answer.outcome == "not_covered" and (answer.referrals or answer.suggestions):
+        tail = " Onder het antwoord staat waar je wel terechtkunt en welke vragen ik wel kan beantwoorden."
+    return status_html(head, spoken=f"{lead_text(answer)}{tail}")
 
 
-def safe_url(url: str) -> str:
-    return url if re.match(r"^https?://[^\s\"'<>]+$", url or "") else ""
+CHAT_EMPTY_LOG = render_chat([], {})
+FILTER_KEYS = ("programmalijn", "prioriteit", "uitvoerder", "document")  # the order of the chat's dropdowns
 
 
-def link_citations(markdown: str, numbers: set[int]) -> str:
-    """Make every [n] of the answer a link to source n in the sources panel."""
-    return _CITATION_RE.sub(lambda m: f"[[{m.group(1)}]](#bron-{m.group(1)})" if int(m.group(1)) in numbers else m.group(0), markdown)
+class UiAction(BaseModel):
+    """What a button inside the chat HTML sends (static/app.js, through the hidden text box)."""
 
-
-_REFERENCE_LINK_RE = re.compile(r"(?m)^(\s*)\[([^\]\n]*)\]:")
-# Brackets make links and images, the rest emphasis, code, headings, lists, tables and formulas.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#+\-!|~$])")
-
-
-def literal_markdown(text: object) -> str:
-    """What a user typed, shown as typed: no HTML, links, images, emphasis or formulas from it."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
-def inert_markdown(text: str) -> str:
-    """Answer Markdown (from the corpus, a user's own document or an LLM) without live HTML, links or images.
-
-    Gradio sanitises chat HTML as well; this keeps tags visible as text and stops a link or image
-    from the text pointing anywhere, whatever the front end does. Our own [n] links are added after.
-    """
-    text = text.replace("<", "&lt;").replace(">", "&gt;").replace("![", "!\\[")
-    text = text.replace("](", "]\\(")  # no inline link from the text: [x](javascript:…) stays text
-    return _REFERENCE_LINK_RE.sub(r"\1\\[\2]:", text)  # nor a reference definition "[x]: url"
-
-
-def answer_markdown(answer: Answer, filters: Mapping[str, Any] | None, linked: bool) -> str:
-    text = inert_markdown(answer.answer)
-    if linked:
-        text = link_citations(text, {c.n for c in answer.citations})
-    notes = []
-    used = filters_text(filters)
-    if used:
-        notes.append(f"Gezocht met filters: {literal_markdown(used)}.")
-    if answer.notice:
-        notes.append(inert_markdown(answer.notice))
-    if notes:
-        text += "\n\n" + "\n".join(f"*{n}*" for n in notes)
-    return text
-
-
-def render_messages(turns: Sequence[dict], pending: tuple[str, str] | None = None) -> list[dict]:
-    """Chatbot messages; only the last answer's [n] link to the sources panel (it shows that answer)."""
-    messages: list[dict] = []
-    last_answer = max((i for i, t in enumerate(turns) if "answer" in t), default=-1)
-    for i, turn in enumerate(turns):
-        messages.append({"role": "user", "content": literal_markdown(turn["question"])})
-        if "answer" in turn:
-            answer = Answer.model_validate(turn["answer"])
-            messages.append({"role": "assistant", "content": answer_markdown(answer, turn.get("filters"), i == last_answer)})
-        else:  # the error message may quote the user's input (a filter value)
-            messages.append({"role": "assistant", "content": f"**Dat lukte niet.** {literal_markdown(turn.get('error', ''))}"})
-    if pending is not None:
-        messages.append({"role": "user", "content": literal_markdown(pending[0])})
-        messages.append({"role": "assistant", "content": inert_markdown(pending[1]) or "*Even zoeken in de werkagenda …*"})
-    return messages
-
-
-SOURCES_EMPTY = (
-    '<section class="wa-bronnen" aria-labelledby="bronnen-titel">'
-    '<h2 id="bronnen-titel">Bronnen</h2>'
-    "<p>Stel een vraag. De bronnen van het antwoord verschijnen hier volledig, met dezelfde nummers "
-    "[1], [2] … als in het antwoord. Klik op een nummer in het antwoord om naar de bron te gaan.</p></section>"
-)
-
-
-def _field_html(label: str, value: str | list[str]) -> str:
-    if isinstance(value, list):
-        body = "<ul>" + "".join(f"<li>{esc(v)}</li>" for v in value) + "</ul>"
-    else:
-        paras = [p for p in re.split(r"\n\s*\n", value.strip()) if p.strip()]
-        body = "".join(f"<p>{esc(p).replace(chr(10), '<br>')}</p>" for p in paras)
-    return f"<dt>{esc(label)}</dt><dd>{body}</dd>"
-
-
-def render_sources(answer: Answer | None, by_id: Mapping[str, Chunk]) -> str:
-    """The sources panel: every cited item in full, numbered and anchored like the answer's [n]."""
-    if answer is None:
-        return SOURCES_EMPTY
-    head = '<section class="wa-bronnen" aria-labelledby="bronnen-titel"><h2 id="bronnen-titel">Bronnen bij het laatste antwoord</h2>'
-    if not answer.citations:
-        reason = (
-            "Deze vraag valt buiten de werkagenda; er zijn daarom geen bronnen."
-            if not answer.in_scope else "Dit antwoord heeft geen bronnen."
-        )
-        return head + f"<p>{reason}</p></section>"
-    mode = (
-        "Het antwoord is door een taalmodel geformuleerd op basis van deze bronnen."
-        if answer.mode == "llm" else "Het antwoord is letterlijk samengesteld uit deze bronnen."
-    )
-    parts = [head, f'<p class="wa-mode">{mode}</p><ol class="wa-bronlijst">']
-    for c in answer.citations:
-        chunk = by_id.get(c.id)
-        parts.append(f'<li><article class="wa-bron" id="bron-{c.n}" tabindex="-1" aria-labelledby="bron-{c.n}-titel">')
-        label = chunk.label if chunk else c.label
-        parts.append(f'<h3 id="bron-{c.n}-titel"><span class="wa-nr">[{c.n}]</span> {esc(label)}</h3>')
-        if chunk is None:
-            parts.append(f"<dl>{_field_html('Tekst', c.text)}</dl>")
-        else:
-            parts.append(f'<p class="wa-context">{esc(context_line(chunk))}</p><dl>')
-            parts.extend(_field_html(label_, value) for label_, value in source_fields(chunk))
-            parts.append("</dl>")
-            url = safe_url(chunk.source_url)
-            if url:
-                parts.append(
-                    f'<p class="wa-link"><a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-                    f"Brondocument: {esc(chunk.document_title)}<span class=\"wa-sr\"> (opent in een nieuw venster)</span></a></p>"
-                )
-            else:
-                parts.append(f'<p class="wa-link">Brondocument: {esc(chunk.document_title)}</p>')
-        parts.append("</article></li>")
-    parts.append("</ol></section>")
-    return "".join(parts)
-
-
-def status_html(text: str) -> str:
-    """A status line; the page's script copies it into one persistent live region for screen readers."""
-    return f'<p class="wa-status">{esc(text)}</p>'
+    actie: Literal["vraag", "oordeel", "toelichting", "filter-weg"]
+    vraag: str = Field("", max_length=2000)
+    beurt: int | None = None  # 1-based answer number
+    oordeel: str = ""
+    toelichting: str = Field("", max_length=2000)
+    filter: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,9 +189,23 @@ class ChatBackend:
         ordered = sorted(prios.items(), key=lambda kv: tuple(int(p) if p.isdigit() else 0 for p in kv[0].split(".")))
         return [("Alle prioriteiten", ALL)] + [(f"{code} {short_title(t, 70)}", code) for code, t in ordered]
 
+    def organisations(self) -> list[Organisation]:
+        """The known organisations (the list the organisation look-up uses) that some action names as
+        uitvoerder; the raw cells ("diverse uitvoerders", "alle andere departementen") are no choice."""
+        cells = {str(c.fields.get("uitvoerder_tekst") or " ".join(c.uitvoerders)) for c in self.assistant.chunks
+                 if c.soort == "actie"}
+        return [org for org in ORGANISATIONS if any(mentions(cell, org) for cell in cells if cell)]
+
     def uitvoerder_choices(self) -> list[tuple[str, str]]:
-        names = sorted(self.assistant.uitvoerders(), key=_fold)
-        return [("Alle uitvoerders", ALL)] + [(n, n) for n in names]
+        orgs = sorted(self.organisations(), key=lambda o: _fold(o.code))
+        return [("Alle uitvoerders", ALL)] + [
+            (o.code if _fold(o.name) == _fold(o.code) else f"{o.code} ({o.name})", o.code) for o in orgs
+        ]
+
+    def filter_names(self) -> dict[str, dict[str, str]]:
+        """How a chip names a filter value: the organisation's code, the document's title."""
+        docs = {value: label for label, value in self.document_choices()}
+        return {"document": docs}
 
     def document_choices(self) -> list[tuple[str, str]]:
         docs: dict[str, str] = {}
@@ -317,25 +243,27 @@ class ChatBackend:
         return [Turn(question=t["question"], citation_ids=t.get("citation_ids", [])) for t in turns if "answer" in t]
 
     def respond(self, question, turns, programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL):
-        """Gradio generator: stream the answer into the chat, then fill the sources panel and the export."""
+        """Gradio generator: stream the answer into the chat, then the answer with its own sources,
+        the export and one status line. Outputs: (chat HTML, turns, export, status)."""
         turns = list(turns or [])
         question = str(question or "").strip()
         if not question:
-            yield (render_messages(turns), gr.skip(), turns, gr.skip(), status_html("Typ eerst een vraag."), gr.skip())
+            yield (gr.skip(), turns, gr.skip(), status_html("Typ eerst een vraag."))
             return
         filters = self.filters_dict(programmalijn, prioriteit, uitvoerder, document)
-        yield (render_messages(turns, (question, "")), gr.skip(), turns, gr.skip(), status_html("Bezig met zoeken …"), gr.skip())
+        busy = status_html("Bezig met zoeken …", announce=False)
+        yield (render_chat(turns, self.by_id, (question, ""), "bezig"), turns, gr.skip(), busy)
         try:
             final: Answer | None = None
             for text, final in self.answer_stream(question, self.history(turns), filters):
                 if final is None:
-                    yield (render_messages(turns, (question, text)), gr.skip(), turns, gr.skip(), gr.skip(), gr.skip())
+                    yield (render_chat(turns, self.by_id, (question, text), "bezig"), turns, gr.skip(), gr.skip())
             assert final is not None
         except Exception as exc:  # shown as a Dutch message in the chat, never as a stack trace
             if not isinstance(exc, UserInputError):
                 log.exception("vraag mislukt: %r", question)
             turns.append({"question": question, "error": user_message(exc)})
-            yield (render_messages(turns), gr.skip(), turns, gr.skip(), status_html(user_message(exc)), gr.skip())
+            yield (render_chat(turns, self.by_id, phase="klaar"), turns, gr.skip(), status_html(user_message(exc)))
             return
         turns.append({
             "question": final.question or question,
@@ -343,29 +271,52 @@ class ChatBackend:
             "citation_ids": [c.id for c in final.citations],
             "filters": filters,
             "feedback_id": None,
+            "rating": None,
         })
-        n = len(final.citations)
-        status = f"Antwoord ontvangen met {n} {'bron' if n == 1 else 'bronnen'}." if n else "Antwoord ontvangen."
         yield (
-            render_messages(turns), render_sources(final, self.by_id), turns,
-            gr.update(value=str(self.export_conversation(turns)), interactive=True), status_html(status), "",
+            render_chat(turns, self.by_id, phase="klaar"), turns,
+            gr.update(value=str(self.export_conversation(turns)), interactive=True), answer_status(final),
         )
 
     def reset(self):
-        return [], SOURCES_EMPTY, [], gr.update(value=None, interactive=False), status_html("Nieuw gesprek gestart."), "", ""
+        """Outputs: (chat HTML, turns, export, status, question box)."""
+        return CHAT_EMPTY_LOG, [], gr.update(value=None, interactive=False), status_html("Nieuw gesprek gestart."), ""
+
+    # -- buttons inside the chat HTML ---------------------------------------------------------
+    def act(self, payload, turns, programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL):
+        """A feedback button or filter chip (sent by the page script). Outputs: (chat HTML, turns,
+        status, programmalijn, prioriteit, uitvoerder, document)."""
+        turns = list(turns or [])
+        keep = (gr.skip(),) * 4
+        try:
+            action = UiAction.model_validate_json(payload or "{}")
+        except ValueError:
+            return (gr.skip(), turns, status_html("Die knop werkte niet; probeer het opnieuw."), *keep)
+        if action.actie == "filter-weg" and action.filter in FILTER_KEYS:
+            updates = tuple(gr.update(value=ALL) if key == action.filter else gr.skip() for key in FILTER_KEYS)
+            name = {"programmalijn": "programmalijn", "prioriteit": "prioriteit", "uitvoerder": "uitvoerder",
+                    "document": "document"}[action.filter]
+            return (gr.skip(), turns, status_html(f"Het filter op {name} is weggehaald."), *updates)
+        if action.actie in ("oordeel", "toelichting") and action.oordeel in RATING_LABELS and action.beurt:
+            turns, status = self.give_feedback(action.oordeel, turns, action.toelichting, action.beurt - 1)
+            return (render_chat(turns, self.by_id), turns, status, *keep)
+        return (gr.skip(), turns, gr.skip(), *keep)
 
     # -- feedback -----------------------------------------------------------------------------
-    def give_feedback(self, rating: str, turns, comment: str):
+    def give_feedback(self, rating: str, turns, comment: str = "", index: int | None = None):
+        """Store (or update) the rating of answer `index` (default: the last one). Returns (turns, status)."""
         turns = list(turns or [])
-        index = max((i for i, t in enumerate(turns) if "answer" in t), default=-1)
-        if index < 0:
-            return turns, status_html("Er is nog geen antwoord om te beoordelen."), comment
+        if index is None:
+            index = max((i for i, t in enumerate(turns) if "answer" in t), default=-1)
+        if not (0 <= index < len(turns)) or "answer" not in turns[index]:
+            return turns, status_html("Er is geen antwoord om te beoordelen.")
         turn = dict(turns[index])
         answer = Answer.model_validate(turn["answer"])
+        comment = str(comment or "").strip()
         try:
             if turn.get("feedback_id"):
-                self.feedback.update(turn["feedback_id"], rating, comment)
-                message = "Je beoordeling is bijgewerkt. Dank je wel!"
+                self.feedback.update(turn["feedback_id"], rating, comment or turn.get("comment", ""))
+                message = "Dank je wel voor je toelichting!" if comment else "Je beoordeling is bijgewerkt. Dank je wel!"
             else:
                 turn["feedback_id"] = self.feedback.add(
                     answer.question, answer.answer, [c.id for c in answer.citations], rating, comment,
@@ -376,9 +327,12 @@ class ChatBackend:
         except Exception as exc:
             if not isinstance(exc, UserInputError):
                 log.exception("feedback opslaan mislukt")
-            return turns, status_html(user_message(exc)), comment
+            return turns, status_html(user_message(exc))
+        turn["rating"] = rating
+        if comment:
+            turn["comment"], turn["comment_sent"] = comment, True
         turns[index] = turn
-        return turns, status_html(message), ""
+        return turns, status_html(f"{message} Je koos: {RATING_LABELS[rating]}.")
 
     # -- exports ------------------------------------------------------------------------------
     def _prune_exports(self) -> None:
@@ -407,6 +361,7 @@ class ChatBackend:
     # -- the agenda table ---------------------------------------------------------------------
     def table_rows(self, zoek: str = "", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL) -> list[dict[str, str]]:
         terms = _fold(str(zoek or "")).split()
+        org = by_code(str(uitvoerder)) if uitvoerder not in (None, "", ALL) else None
         out = []
         for (chunk, row), folded in zip(self.rows, self._folded):
             if programmalijn not in (None, "", ALL) and str(chunk.programmalijn) != str(programmalijn):
@@ -415,33 +370,37 @@ class ChatBackend:
                 continue
             if soort not in (None, "", ALL) and chunk.soort != soort:
                 continue
-            if uitvoerder not in (None, "", ALL) and uitvoerder not in chunk.uitvoerders:
+            # the same matching as the chat's filter: "BZ" is BZ, not BZK; full names count too
+            if uitvoerder not in (None, "", ALL) and not names_organisation(chunk, org, str(uitvoerder)):
                 continue
             if any(t not in folded for t in terms):
                 continue
             out.append(row)
         return out
 
-    def write_csv(self, rows: Sequence[dict[str, str]], key: str) -> Path:
+    def write_csv(self, rows: Sequence[dict[str, str]], key: str, name: str = "werkagenda.csv") -> Path:
+        """The rows as a Dutch-Excel CSV: ';'-separated, UTF-8 with BOM, named after the filter."""
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         folder = self.exports.new_entry("csv", digest)  # one per view, at most export_files.MAX_FILES_PER_KIND
-        path = folder / "werkagenda.csv"
+        path = folder / name
         with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
-            writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
+            # Dutch Excel uses the comma as decimal separator and expects ';' between fields
+            writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS, delimiter=";", quoting=csv.QUOTE_MINIMAL)
             writer.writeheader()
             writer.writerows(rows)
         self._prune_exports()
         return path
 
     def explore(self, zoek="", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL):
-        import pandas as pd
-
+        """Outputs: (table HTML, CSV download, count)."""
         rows = self.table_rows(zoek, programmalijn, prioriteit, soort, uitvoerder)
-        frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-        frame.columns = TABLE_HEADERS
-        csv_path = self.write_csv(rows, "|".join(str(v) for v in (zoek, programmalijn, prioriteit, soort, uitvoerder)))
+        used = {k: ("" if v in (None, ALL) else str(v)) for k, v in
+                dict(programmalijn=programmalijn, prioriteit=prioriteit, soort=soort, uitvoerder=uitvoerder).items()}
+        name = csv_name(str(zoek or "").strip(), **used)
+        csv_path = self.write_csv(rows, "|".join(str(v) for v in (zoek, programmalijn, prioriteit, soort, uitvoerder)), name)
         count = f"{len(rows)} van {len(self.rows)} onderdelen van de werkagenda."
-        return frame, gr.update(value=str(csv_path)), status_html(count)
+        table = render_table(rows, TABLE_COLUMNS, f"Onderdelen van de werkagenda: {count}")
+        return table, gr.update(value=str(csv_path), label=f"Download als CSV ({name})"), status_html(count)
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,98 +445,23 @@ def make_theme() -> gr.themes.Base:
     )
 
 
-CSS = """
-:root { --wa-blauw: #154273; --wa-lichtblauw: #eef3f8; }
-.gradio-container { max-width: 1280px !important; margin: 0 auto !important; }
-footer { display: none !important; }
-.wa-header { background: var(--wa-blauw); color: #fff; padding: 18px 24px 16px; border-radius: 4px; }
-.wa-header h1 { color: #fff !important; font-size: 1.75rem; margin: 0 0 4px; font-weight: 700; }
-.wa-header p { color: #fff !important; margin: 0; font-size: 1.05rem; max-width: 60em; }
-.wa-header .wa-lint { display: inline-block; background: #fff; color: var(--wa-blauw); font-weight: 700;
-  padding: 2px 8px; margin-bottom: 8px; font-size: 0.85rem; letter-spacing: 0.02em; }
-.wa-bronnen h2 { font-size: 1.25rem; margin: 0 0 8px; color: var(--wa-blauw); }
-.wa-bronnen h3 { font-size: 1.05rem; margin: 0 0 4px; color: #1a1a1a; }
-.wa-bronnen .wa-nr { color: var(--wa-blauw); font-weight: 700; }
-.wa-bronnen ol.wa-bronlijst { list-style: none; padding: 0; margin: 0; }
-.wa-bron { border-left: 4px solid var(--wa-blauw); background: var(--wa-lichtblauw); padding: 10px 14px;
-  margin: 0 0 12px; border-radius: 0 4px 4px 0; scroll-margin-top: 16px; }
-.wa-bron:focus, .wa-bron.wa-uitgelicht { outline: 3px solid #e17000; outline-offset: 2px; }
-.wa-bron dl { margin: 6px 0 0; }
-.wa-bron dt { font-weight: 700; margin-top: 8px; }
-.wa-bron dd { margin: 2px 0 0 0; }
-.wa-bron dd p { margin: 0 0 6px; }
-.wa-bron dd ul { margin: 2px 0 0 1.2em; padding: 0; }
-.wa-context { color: #3d3d3d; font-size: 0.95rem; margin: 0; }
-.wa-mode { color: #3d3d3d; font-size: 0.95rem; }
-.wa-link { margin: 8px 0 0; }
-.wa-link a, .wa-bronnen a { color: var(--wa-blauw); text-decoration: underline; }
-.wa-status { margin: 4px 0; color: #1a1a1a; min-height: 1.4em; }
-.wa-sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
-  clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
-.wa-voorbeelden button { justify-content: flex-start !important; text-align: left !important; white-space: normal !important;
-  font-weight: 400 !important; border: 1px solid #154273 !important; }
-.wa-voorbeelden h2 { font-size: 1.25rem; color: var(--wa-blauw); margin: 16px 0 4px; }
-.wa-voorbeelden h3 { font-size: 1.05rem; margin: 8px 0 0; }
-#gesprek a[href^="#bron-"] { font-weight: 700; text-decoration: none; color: var(--wa-blauw); }
-#gesprek a[href^="#bron-"]:hover, #gesprek a[href^="#bron-"]:focus { text-decoration: underline; }
-#agenda-tabel table, #agenda-tabel th, #agenda-tabel td, #agenda-tabel span { font-family: var(--font) !important; }
-#agenda-tabel [role="gridcell"] { font-size: 0.95rem; }
-#agenda-tabel [role="gridcell"] .cell-wrap { align-items: flex-start !important; }
-*:focus-visible { outline: 3px solid #e17000 !important; outline-offset: 2px; }
+STATIC = Path(__file__).parent / "static"
+CSS = (STATIC / "app.css").read_text(encoding="utf-8")
+# lang="nl" is also patched into the served HTML (DutchHtmlMiddleware); the script keeps it so and
+# runs the chat's own buttons, links and live region (see its header).
+# Gradio scopes `css` to its content (".gradio-container .contain …"); the page's own padding lives
+# outside that, so it is set here: Gradio pads the app by 32 px a side, a fifth of a 320 px phone.
+PAGE_CSS = """
+@media (max-width: 600px) {
+  .gradio-container .app { padding-left: 6px !important; padding-right: 6px !important; }
+  .gradio-container { padding-left: 0 !important; padding-right: 0 !important; }
+}
 """
-
-# lang="nl" is also patched into the served HTML (DutchHtmlMiddleware); this keeps it so if a script
-# changes it later. The click handler lets [n] in an answer jump to (and focus) source n.
-HEAD = """
-<meta name="description" content="Stel vragen over de Werkagenda Waardengedreven Digitaliseren; elk antwoord noemt zijn bronnen.">
-<script>
-(function () {
-  var root = document.documentElement;
-  root.setAttribute("lang", "nl");
-  new MutationObserver(function () {
-    if (root.getAttribute("lang") !== "nl") root.setAttribute("lang", "nl");
-  }).observe(root, { attributes: true, attributeFilter: ["lang"] });
-  // One persistent live region: status lines are re-rendered by Gradio, so they cannot be one themselves.
-  var live = null, seen = {};
-  function announce() {
-    if (!document.body) return;
-    if (!live) {
-      live = document.createElement("div");
-      live.id = "wa-live";
-      live.className = "wa-sr";
-      live.setAttribute("role", "status");
-      live.setAttribute("aria-live", "polite");
-      document.body.appendChild(live);
-    }
-    Array.prototype.forEach.call(document.querySelectorAll(".wa-status"), function (el) {
-      var owner = el.closest("[id]"), key = owner ? owner.id : "", text = el.textContent.trim();
-      if (seen[key] !== text) {
-        seen[key] = text;
-        if (text) live.textContent = text;
-      }
-    });
-  }
-  function watch() {
-    announce();
-    new MutationObserver(announce).observe(document.body, { childList: true, subtree: true, characterData: true });
-  }
-  // Gradio may insert this snippet after the page has loaded.
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch); else watch();
-  document.addEventListener("click", function (event) {
-    var link = event.target.closest && event.target.closest('a[href^="#bron-"]');
-    if (!link) return;
-    var target = document.getElementById(link.getAttribute("href").slice(1));
-    if (!target) return;
-    event.preventDefault();
-    event.stopPropagation();
-    target.scrollIntoView({ behavior: "smooth", block: "start" });
-    target.focus({ preventScroll: true });
-    target.classList.add("wa-uitgelicht");
-    setTimeout(function () { target.classList.remove("wa-uitgelicht"); }, 2500);
-  }, true);
-})();
-</script>
-"""
+HEAD = (
+    '<meta name="description" content="Stel vragen over de Werkagenda Waardengedreven Digitaliseren; '
+    f'elk antwoord noemt zijn bronnen.">\n<style>{PAGE_CSS}</style>\n<script>\n'
+    + (STATIC / "app.js").read_text(encoding="utf-8") + "</script>\n"
+)
 
 HEADER_HTML = """
 <header class="wa-header">
@@ -588,27 +472,36 @@ HEADER_HTML = """
 </header>
 """
 
-ABOUT_MD = """
+ABOUT_MD = f"""
 ## Over deze assistent
 
 De assistent beantwoordt vragen over de **Werkagenda Waardengedreven Digitaliseren** (november 2022)
 en het artikel *De werkagenda: een jaar onderweg* (2023). Hij zoekt de passende onderdelen van de
-werkagenda op en stelt daaruit een antwoord samen. Elk feit in een antwoord heeft een nummer, zoals [1];
-onder **Bronnen** staat bij dat nummer het volledige onderdeel met een link naar het brondocument.
+werkagenda op en stelt daaruit een antwoord samen. Elk feit in een antwoord heeft een nummer, zoals [1].
+Onder elk antwoord staan **zijn eigen bronnen**: een klik op [1] opent bron 1 van dát antwoord op zijn
+plaats, met het volledige onderdeel en een link naar het brondocument; "Terug naar het antwoord" brengt je
+terug naar het nummer.
 
-- **Vragen die niet over de werkagenda gaan** krijgen het eerlijke antwoord dat de werkagenda daar niets over zegt.
+- **Vragen die niet over de werkagenda gaan** krijgen het eerlijke antwoord dat de werkagenda daar niets
+  over zegt, met de officiële plek waar je wel terechtkunt en vragen die de assistent wel kan beantwoorden.
 - **Vervolgvragen** ("En wie voert die uit?") gaan over het vorige antwoord. Met **Nieuw gesprek** begin je opnieuw.
 - **Filters** beperken het zoeken tot een programmalijn, prioriteit, uitvoerende organisatie of document.
-- **Verken de agenda** toont de hele werkagenda als tabel, die je kunt doorzoeken, filteren en downloaden (CSV).
+  Een actief filter staat als knop boven het invoerveld; met ✕ haal je het weg.
+- **Verken de agenda** toont de hele werkagenda als tabel, die je kunt doorzoeken, filteren en downloaden
+  (CSV met puntkomma's, zoals Excel in het Nederlands verwacht).
 
 ### Privacy
-Je vragen worden niet bewaard. Alleen als je een antwoord beoordeelt (duim omhoog of omlaag) worden de
-vraag, het antwoord, de bronnen, je beoordeling en je eventuele toelichting opgeslagen, om de assistent
-te verbeteren. Zet daarom geen persoonsgegevens in je vraag of toelichting.
+Je vragen worden niet blijvend bewaard. Zolang de app draait staat je gesprek in één tijdelijk bestand op
+de server, zodat **Download gesprek** het kan geven; dat bestand wordt vervangen bij elk nieuw antwoord en
+verwijderd als de app stopt. Alleen als je een antwoord beoordeelt (de knoppen **{RATING_LABELS["up"]}** of
+**{RATING_LABELS["down"]}** onder het antwoord) worden de vraag, het antwoord, de bronnen, je beoordeling en je
+eventuele toelichting opgeslagen, om de assistent te verbeteren. Zet daarom geen persoonsgegevens in je vraag
+of toelichting.
 
 ### Toegankelijkheid
 Alle onderdelen zijn met het toetsenbord te bedienen: met Tab ga je naar het volgende onderdeel, met
-Enter verstuur je je vraag. Een nummer als [1] in een antwoord is een link naar die bron.
+Enter verstuur je je vraag, met de pijltjestoetsen wissel je van tabblad. Een nummer als [1] in een
+antwoord is een link naar die bron. Een nieuw antwoord wordt één keer voorgelezen als het klaar is.
 """
 
 
@@ -618,89 +511,86 @@ Enter verstuur je je vraag. Een nummer als [1] in een antwoord is een link naar 
 def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path | None = None) -> gr.Blocks:
     """The chat interface for one opened Assistant; serve it with `serve(...)` (theme, css, lang fix)."""
     backend = ChatBackend(assistant, feedback, export_dir)
+    names = backend.filter_names()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
         demo.backend = backend  # for serve() and tests
         turns = gr.State([])
         pending = gr.State("")
         gr.HTML(HEADER_HTML, elem_id="kop")
-        with gr.Tabs():
-            with gr.Tab("Vraag het de assistent", id="chat"):
+        with gr.Tabs(elem_id="tabbladen"):
+            with gr.Tab("Vraag het de assistent", id="chat", elem_id="paneel-chat"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=360):
-                        chatbot = gr.Chatbot(
-                            label="Gesprek", elem_id="gesprek", height=460, feedback_options=None,
-                            placeholder="Stel hieronder je vraag, of kies een voorbeeldvraag.",
-                            buttons=["copy"], layout="bubble", group_consecutive_messages=False,
-                        )
+                    with gr.Column(scale=3, min_width=280):
+                        chat = gr.HTML(CHAT_EMPTY_LOG, elem_id="gesprek", padding=False)
+                        with gr.Accordion("Filters: zoek alleen in een deel van de agenda", open=False, elem_id="filters"):
+                            with gr.Row():
+                                f_prog = gr.Dropdown(backend.programmalijn_choices(), value=ALL, label="Programmalijn",
+                                                     elem_id="filter-programmalijn", min_width=200)
+                                f_prio = gr.Dropdown(backend.prioriteit_choices(), value=ALL, label="Prioriteit",
+                                                     elem_id="filter-prioriteit", min_width=200)
+                            with gr.Row():
+                                f_uitv = gr.Dropdown(backend.uitvoerder_choices(), value=ALL, label="Uitvoerder (organisatie)",
+                                                     elem_id="filter-uitvoerder", min_width=200)
+                                f_doc = gr.Dropdown(backend.document_choices(), value=ALL, label="Document",
+                                                    elem_id="filter-document", min_width=200)
+                        chips = gr.HTML("", elem_id="actieve-filters", padding=False)
                         question = gr.Textbox(
                             label="Je vraag", elem_id="vraag", lines=1, max_lines=4, max_length=2000,
                             placeholder="Bijvoorbeeld: Komt er een digitale identiteitswallet?",
                             info="Druk op Enter of op 'Verstuur vraag' om je vraag te versturen.",
                         )
                         with gr.Row():
-                            send = gr.Button("Verstuur vraag", variant="primary", elem_id="verstuur", scale=2)
-                            new = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="md", scale=1)
+                            send = gr.Button("Verstuur vraag", variant="primary", elem_id="verstuur", scale=2, min_width=140)
+                            new = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="md", scale=1, min_width=120)
                             export = gr.DownloadButton(
                                 "Download gesprek", value=None, interactive=False, elem_id="download-gesprek",
-                                size="md", scale=1,
+                                size="md", scale=1, min_width=140,
                             )
-                        status = gr.HTML(status_html(""), elem_id="status")
-                        with gr.Group(elem_id="feedback"):
-                            gr.Markdown("**Was het laatste antwoord nuttig?**", padding=True)
-                            with gr.Row():
-                                up = gr.Button("Ja, nuttig", elem_id="duim-omhoog", size="md")
-                                down = gr.Button("Nee, niet nuttig", elem_id="duim-omlaag", size="md")
-                            comment = gr.Textbox(
-                                label="Toelichting bij je beoordeling (optioneel)", elem_id="toelichting", lines=1,
-                                max_length=2000, placeholder="Wat was goed of wat ontbrak?",
-                            )
-                        with gr.Accordion("Filters: zoek alleen in een deel van de agenda", open=False, elem_id="filters"):
-                            with gr.Row():
-                                f_prog = gr.Dropdown(backend.programmalijn_choices(), value=ALL, label="Programmalijn", elem_id="filter-programmalijn")
-                                f_prio = gr.Dropdown(backend.prioriteit_choices(), value=ALL, label="Prioriteit", elem_id="filter-prioriteit")
-                            with gr.Row():
-                                f_uitv = gr.Dropdown(backend.uitvoerder_choices(), value=ALL, label="Uitvoerder (organisatie)", elem_id="filter-uitvoerder")
-                                f_doc = gr.Dropdown(backend.document_choices(), value=ALL, label="Document", elem_id="filter-document")
-                    with gr.Column(scale=2, min_width=320, elem_id="bronnen-kolom"):
-                        sources = gr.HTML(SOURCES_EMPTY, elem_id="bronnen")
+                        status = gr.HTML(status_html(""), elem_id="status", padding=False)
+                        # The page script's way into Python: buttons inside the chat HTML put a JSON
+                        # action here and click one of the two buttons (rendered, never shown).
+                        bridge = gr.Textbox(visible="hidden", elem_id="wa-brug", label="Actie", elem_classes="wa-verborgen")
+                        bridge_ask = gr.Button("Vraag stellen", visible="hidden", elem_id="wa-brug-vraag", elem_classes="wa-verborgen")
+                        bridge_act = gr.Button("Actie uitvoeren", visible="hidden", elem_id="wa-brug-actie", elem_classes="wa-verborgen")
+                    with gr.Column(scale=1, min_width=240, elem_classes="wa-voorbeelden", elem_id="voorbeelden"):
                         example_buttons: list[tuple[gr.Button, str]] = []
-                        with gr.Column(elem_classes="wa-voorbeelden", elem_id="voorbeelden"):
-                            gr.Markdown("## Voorbeeldvragen\nKlik op een vraag om hem meteen te stellen.")
-                            gr.Markdown("### Voor ambtenaren")
-                            for q in EXAMPLES_AMBTENAAR:
-                                example_buttons.append((gr.Button(q, size="md"), q))
-                            gr.Markdown("### Voor burgers")
-                            for q in EXAMPLES_BURGER:
-                                example_buttons.append((gr.Button(q, size="md"), q))
+                        gr.Markdown("## Voorbeeldvragen\nKlik op een vraag om hem meteen te stellen.")
+                        gr.Markdown("### Voor ambtenaren")
+                        for q in EXAMPLES_AMBTENAAR:
+                            example_buttons.append((gr.Button(q, size="md"), q))
+                        gr.Markdown("### Voor burgers")
+                        for q in EXAMPLES_BURGER:
+                            example_buttons.append((gr.Button(q, size="md"), q))
 
-            with gr.Tab("Verken de agenda", id="verken"):
+            with gr.Tab("Verken de agenda", id="verken", elem_id="paneel-verken"):
                 gr.Markdown(
                     "## De hele werkagenda\nZoek in alle prioriteiten, doelen en acties, of filter op programmalijn, "
-                    "prioriteit, soort of uitvoerder. Download het resultaat als CSV-bestand."
+                    "prioriteit, soort of uitvoerder. Download het resultaat als CSV-bestand (met puntkomma's, "
+                    "zoals Excel in het Nederlands verwacht)."
                 )
                 with gr.Row():
                     t_zoek = gr.Textbox(label="Zoek in de agenda", placeholder="Bijvoorbeeld: wallet, algoritmes, BZK",
-                                        elem_id="zoek-agenda", scale=2)
-                    t_prog = gr.Dropdown(backend.programmalijn_choices(), value=ALL, label="Programmalijn", elem_id="tabel-programmalijn")
-                    t_prio = gr.Dropdown(backend.prioriteit_choices(), value=ALL, label="Prioriteit", elem_id="tabel-prioriteit")
+                                        elem_id="zoek-agenda", scale=2, min_width=200)
+                    t_prog = gr.Dropdown(backend.programmalijn_choices(), value=ALL, label="Programmalijn",
+                                         elem_id="tabel-programmalijn", min_width=200)
+                    t_prio = gr.Dropdown(backend.prioriteit_choices(), value=ALL, label="Prioriteit",
+                                         elem_id="tabel-prioriteit", min_width=200)
                 with gr.Row():
-                    t_soort = gr.Dropdown(backend.soort_choices(), value=ALL, label="Soort", elem_id="tabel-soort")
-                    t_uitv = gr.Dropdown(backend.uitvoerder_choices(), value=ALL, label="Uitvoerder (organisatie)", elem_id="tabel-uitvoerder")
-                    t_csv = gr.DownloadButton("Download als CSV", elem_id="download-csv")
-                t_count = gr.HTML(status_html(""), elem_id="tabel-aantal")
-                frame0, _, _ = backend.explore()
-                table = gr.Dataframe(
-                    value=frame0, label="Onderdelen van de werkagenda", interactive=False, wrap=True, max_height=640,
-                    column_widths=["11%", "14%", "10%", "4%", "27%", "12%", "12%", "10%"], elem_id="agenda-tabel",
-                    buttons=["fullscreen"],
-                )
+                    t_soort = gr.Dropdown(backend.soort_choices(), value=ALL, label="Soort", elem_id="tabel-soort", min_width=200)
+                    t_uitv = gr.Dropdown(backend.uitvoerder_choices(), value=ALL, label="Uitvoerder (organisatie)",
+                                         elem_id="tabel-uitvoerder", min_width=200)
+                    t_csv = gr.DownloadButton("Download als CSV", elem_id="download-csv", min_width=200)
+                t_count = gr.HTML(status_html(""), elem_id="tabel-aantal", padding=False)
+                table0, _, _ = backend.explore()
+                table = gr.HTML(table0, elem_id="agenda-tabel", padding=False)
 
-            with gr.Tab("Over deze assistent", id="over"):
+            with gr.Tab("Over deze assistent", id="over", elem_id="paneel-over"):
                 gr.Markdown(ABOUT_MD)
 
         # -- wiring: chat ---------------------------------------------------------------------
-        ask_inputs = [pending, turns, f_prog, f_prio, f_uitv, f_doc]
-        ask_outputs = [chatbot, sources, turns, export, status, comment]
+        filter_inputs = [f_prog, f_prio, f_uitv, f_doc]
+        ask_inputs = [pending, turns, *filter_inputs]
+        ask_outputs = [chat, turns, export, status]
 
         def take_question(text: str):
             return str(text or ""), ""
@@ -715,13 +605,23 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
         run_after(send.click(take_question, [question], [pending, question], queue=False, api_visibility="private"))
         for button, q in example_buttons:
             run_after(button.click(lambda q=q: q, None, [pending], queue=False, api_visibility="private"))
-        reset_outputs = [chatbot, sources, turns, export, status, comment, question]
-        new.click(backend.reset, None, reset_outputs, queue=False, api_visibility="private")
-        chatbot.clear(backend.reset, None, reset_outputs, queue=False, api_visibility="private")
-        up.click(lambda t, c: backend.give_feedback("up", t, c), [turns, comment], [turns, status, comment],
-                 api_visibility="private")
-        down.click(lambda t, c: backend.give_feedback("down", t, c), [turns, comment], [turns, status, comment],
-                   api_visibility="private")
+
+        def suggested(payload: str) -> str:
+            try:
+                return UiAction.model_validate_json(payload or "{}").vraag
+            except ValueError:
+                return ""
+
+        run_after(bridge_ask.click(suggested, [bridge], [pending], queue=False, api_visibility="private"))
+        bridge_act.click(backend.act, [bridge, turns, *filter_inputs], [chat, turns, status, *filter_inputs],
+                         queue=False, api_visibility="private")
+        new.click(backend.reset, None, [chat, turns, export, status, question], queue=False, api_visibility="private")
+
+        def show_chips(*values):
+            return render_chips(ChatBackend.filters_dict(*values), names)
+
+        for dd in filter_inputs:
+            dd.change(show_chips, filter_inputs, [chips], queue=False, api_visibility="private", show_progress="hidden")
         f_prog.change(lambda p: gr.update(choices=backend.prioriteit_choices(p), value=ALL), [f_prog], [f_prio],
                       queue=False, api_visibility="private")
 

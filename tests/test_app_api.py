@@ -55,27 +55,80 @@ def _answer(chunk: Chunk) -> Answer:
     )
 
 
-def test_citations_in_the_answer_link_to_the_sources_panel():
+def test_citations_in_the_answer_link_to_that_answers_own_sources():
     from assistant.app import link_citations
 
     text = "Zie [1] en [2]; niet [3] en niet [1](al-een-link)."
-    assert link_citations(text, {1, 2}) == "Zie [[1]](#bron-1) en [[2]](#bron-2); niet [3] en niet [1](al-een-link)."
+    assert link_citations(text, {1, 2}, "b2-") == "Zie [[1]](#b2-bron-1) en [[2]](#b2-bron-2); niet [3] en niet [1](al-een-link)."
 
 
-def test_sources_panel_shows_the_item_in_full_and_escapes_corpus_text():
+def test_sources_show_the_item_in_full_and_escape_corpus_text():
     from assistant.app import render_sources
 
     chunk = _actie()
-    html = render_sources(_answer(chunk), {chunk.id: chunk})
-    assert 'id="bron-1"' in html and "[1]" in html
+    html = render_sources(_answer(chunk), {chunk.id: chunk}, "b1-", "antwoord-1")
+    assert 'id="b1-bron-1"' in html and "[1]" in html
     for expected in ("Versterken cybersecurity", "Resultaat t/m 2023", "Transitieplan domeinextensies",
                      "Resultaat t/m 2025", "Overheidsbrede inzet extensie", "Uitvoerders", "BZK, AZ",
-                     'href="https://www.rijksoverheid.nl/werkagenda"'):
+                     'href="https://www.rijksoverheid.nl/werkagenda"', "prioriteit 2.4 Versterken cybersecurity, actie 4",
+                     'href="#antwoord-1"', "Terug naar het antwoord"):
         assert expected in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     # a javascript: url from a user-added document is never made a link
     bad = _actie(source_url="javascript:alert(1)")
     assert "javascript:" not in render_sources(_answer(bad), {bad.id: bad})
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'\bid="([^"]+)"', html)
+
+
+def test_each_answer_keeps_its_own_sources_and_feedback():
+    from assistant.app import render_chat
+
+    chunk = _actie()
+    turn = {"question": "Wie voert actie 4 van 2.4 uit?", "answer": _answer(chunk).model_dump(mode="json"), "rating": None}
+    html = render_chat([turn, {**turn, "rating": "up"}], {chunk.id: chunk}, phase="klaar")
+    # each answer's [1] opens its own card; the in-text "Bronnen" list is not repeated
+    assert 'href="#b1-bron-1"' in html and 'href="#b2-bron-1"' in html
+    assert 'id="b1-bron-1"' in html and 'id="b2-bron-1"' in html and "**Bronnen**" not in html
+    assert html.count("Was dit antwoord nuttig?") == 2
+    assert re.search(r'data-beurt="2" data-oordeel="up" aria-pressed="true"', html)
+    assert re.search(r'data-beurt="1" data-oordeel="up" aria-pressed="false"', html)
+    assert 'data-fase="klaar" data-nieuw="beurt-2"' in html
+    ids = _ids(html)
+    assert len(ids) == len(set(ids))  # unique ids
+
+
+def test_refusal_shows_links_and_question_buttons_not_its_markdown():
+    from assistant.app import render_chat
+    from assistant.models import Referral
+
+    refusal = Answer(
+        question="Wat kost een paspoort?", in_scope=False, route="buiten_scope", outcome="not_covered",
+        answer="Dat staat niet in de werkagenda.\n\nWaar je wel terechtkunt:\n- [de gemeente](https://example.org)",
+        referrals=[Referral(name="de gemeente", url="https://www.rijksoverheid.nl/onderwerpen/paspoort", reason="voor een paspoort")],
+        suggestions=["Komt er een digitale identiteitswallet?", 'Wat doet "BZK" <aan> cybersecurity?'],
+    )
+    html = render_chat([{"question": refusal.question, "answer": refusal.model_dump(mode="json")}], {})
+    assert '<a href="https://www.rijksoverheid.nl/onderwerpen/paspoort" target="_blank"' in html
+    assert 'data-actie="vraag" data-vraag="Komt er een digitale identiteitswallet?"' in html
+    assert "data-vraag=\"Wat doet &quot;BZK&quot; &lt;aan&gt; cybersecurity?\"" in html  # escaped in the attribute
+    assert "example.org" not in html  # the Markdown list is replaced by the rendered links
+    assert "wa-geweigerd" in html
+
+
+def test_filter_chips_and_csv_names():
+    from assistant.app import csv_name, render_chips
+
+    assert render_chips({}) == ""
+    chips = render_chips({"uitvoerder": "VNG", "document": "wwd-2022"}, {"document": {"wwd-2022": "Werkagenda 2022"}})
+    assert "Uitvoerder: VNG" in chips and "Document: Werkagenda 2022" in chips
+    assert chips.count('data-actie="filter-weg"') == 2 and 'data-filter="uitvoerder"' in chips
+    assert csv_name(soort="actie", uitvoerder="VNG") == "werkagenda-acties-vng.csv"
+    assert csv_name() == "werkagenda.csv"
+    assert csv_name(zoek="Digitale wallet!", prioriteit="2.4") == "werkagenda-2-4-zoek-digitale-wallet.csv"
+    assert csv_name(uitvoerder="CIO Rijk", programmalijn="3") == "werkagenda-programmalijn-3-cio-rijk.csv"
 
 
 def test_conversation_markdown_has_questions_answers_and_full_sources():
@@ -334,3 +387,54 @@ def test_login_is_required_when_credentials_are_set(server):
         assert "[1]" in result["answer"]
     finally:
         demo.close()
+
+
+@pytest.mark.slow
+def test_uitvoerder_choices_are_the_known_organisations(server):
+    from assistant.organisations import ORGANISATIONS
+
+    backend = server.demo.backend
+    choices = backend.uitvoerder_choices()
+    values = [v for _, v in choices[1:]]
+    assert choices[0] == ("Alle uitvoerders", "alle")
+    assert set(values) <= {o.code for o in ORGANISATIONS} and {"BZK", "BZ", "VNG"} <= set(values)
+    assert len(values) < len(backend.assistant.uitvoerders())  # fewer than the raw cells
+    assert ("VNG (Vereniging van Nederlandse Gemeenten)", "VNG") in choices
+    for code in values:  # every choice finds at least one row, as the chat's filter would
+        assert backend.table_rows(uitvoerder=code), code
+
+
+@pytest.mark.slow
+def test_csv_is_semicolon_separated_with_bom_and_named_after_the_filter(server):
+    import csv
+    import io
+
+    backend = server.demo.backend
+    _, download, count = backend.explore("", "alle", "alle", "actie", "VNG")
+    path = Path(download["value"])
+    assert path.name == "werkagenda-acties-vng.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023",
+                       "Resultaat t/m 2025", "Uitvoerders"]
+    assert len(rows) - 1 == int(re.search(r"(\d+) van", count).group(1)) > 0
+    assert all(r[2] == "Actie" and re.search(r"\bVNG\b", r[7]) for r in rows[1:])
+
+
+@pytest.mark.slow
+def test_chat_actions_give_feedback_and_remove_a_filter(server):
+    backend = server.demo.backend
+    outputs = list(backend.respond("Wie voert actie 4 van 2.4 uit?", [], uitvoerder="BZK"))
+    chat, turns = outputs[-1][:2]
+    assert 'data-fase="klaar"' in chat and 'href="#b1-bron-1"' in chat and "aria-pressed=\"true\"" not in chat
+    vote = json.dumps({"actie": "oordeel", "beurt": 1, "oordeel": "down"})
+    chat, turns, status, *dropdowns = backend.act(vote, turns)
+    assert 'data-beurt="1" data-oordeel="down" aria-pressed="true"' in chat and "Nee, niet nuttig" in status
+    assert turns[0]["rating"] == "down" and turns[0]["feedback_id"]
+    remove = json.dumps({"actie": "filter-weg", "filter": "uitvoerder"})
+    *_, prog, prio, uitv, doc = backend.act(remove, turns)
+    assert uitv["value"] == "alle"
+    assert all("value" not in d for d in (prog, prio, doc))  # only the uitvoerder dropdown changes
+    _, _, status, *_ = backend.act("{niet json", turns)
+    assert "werkte niet" in status

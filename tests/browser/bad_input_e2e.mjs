@@ -32,42 +32,45 @@ try {
   const input = page.getByRole("textbox", { name: "Je vraag" });
   await input.waitFor({ state: "visible" });
 
-  // Count every final status line (anything but "Bezig met zoeken"): one per question answered or refused.
-  await page.evaluate(() => {
-    window.__finals = 0;
-    let last = "";
-    const status = document.querySelector("#status");
-    new MutationObserver(() => {
-      const text = status.innerText.trim();
-      if (text !== last) {
-        last = text;
-        if (text && !text.startsWith("Bezig")) window.__finals += 1;
-      }
-    }).observe(status, { childList: true, subtree: true, characterData: true });
-  });
-
+  // Each question is one more turn in the chat; it is done when the chat says so (data-fase="klaar"),
+  // whether it was answered, refused or rejected.
   for (const question of questions) {
-    const before = await page.evaluate(() => window.__finals);
+    const n = (await page.locator("#gesprek .wa-beurt").count()) + 1;
     await input.fill(question);
     await input.press("Enter");
-    await page.waitForFunction((n) => window.__finals > n, before, { timeout: 60_000 });
+    await page.waitForFunction((k) => {
+      const log = document.querySelector("#gesprek .wa-log");
+      return log && log.dataset.fase === "klaar" && log.dataset.nieuw === "beurt-" + k;
+    }, n, { timeout: 60_000 });
     await page.waitForTimeout(300); // let the last render settle
     result.asked.push({
       question,
       status: await page.locator("#status").innerText(),
       lastUser: await page.locator("#gesprek").evaluate((el) => {
         const users = el.querySelectorAll('[data-testid="user"]');
-        return users.length ? users[users.length - 1].innerText : "";
+        if (!users.length) return "";
+        const copy = users[users.length - 1].cloneNode(true); // without the screen-reader-only "Jouw vraag:"
+        copy.querySelectorAll(".wa-sr").forEach((s) => s.remove());
+        return copy.textContent;
       }),
       lastBot: await page.locator("#gesprek").evaluate((el) => {
         const bots = el.querySelectorAll('[data-testid="bot"]');
-        return bots.length ? bots[bots.length - 1].innerText.slice(0, 3000) : "";
+        if (!bots.length) return "";
+        const text = bots[bots.length - 1].querySelector(".wa-tekst") ?? bots[bots.length - 1];
+        const copy = text.cloneNode(true);
+        copy.querySelectorAll(".wa-sr").forEach((s) => s.remove());
+        return copy.textContent.slice(0, 3000);
       }),
-      sources: (await page.locator("#bronnen").innerText()).slice(0, 3000),
+      // the last answer's own source cards (closed cards: textContent, not innerText)
+      sources: await page.locator("#gesprek").evaluate((el) => {
+        const bots = el.querySelectorAll('[data-testid="bot"]');
+        const cards = bots.length ? bots[bots.length - 1].querySelector(".wa-bronnen") : null;
+        return cards ? cards.textContent.slice(0, 3000) : "";
+      }),
     });
   }
   result.gesprekText = (await page.locator("#gesprek").innerText()).slice(0, 20000);
-  result.citationLinks = await page.locator('#gesprek a[href="#bron-1"]').count();
+  result.citationLinks = await page.locator("#gesprek a.wa-cite").count();
   result.xss = await page.evaluate(() => window.__xss ?? null);
   // Elements the payloads would create if they were rendered as HTML instead of text.
   result.injected = await page.evaluate(() => Array.from(document.querySelectorAll(
