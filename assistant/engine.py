@@ -52,6 +52,8 @@ ENGLISH_NOTICE = (
     "Nederlandse vragen het best."
 )
 SEARCH_DEPTH = 10
+YEAR_RE = re.compile(r"(19|20)\d\d")
+SUGGESTION_TITLE_MAX = 60  # characters of a priority title in a suggested question
 LIST_DEPTH = 30  # a list question looks this deep for matching actions across priorities
 # A list keeps the actions whose fused score is at least this share of the best one and that contain
 # one of the question's subject terms; MAX_LIST_ITEMS bounds the answer.
@@ -232,7 +234,10 @@ class Assistant:
         analyzer = self.retriever.analyzer
         composer = Composer(
             question_stems=content_stems(question), analyzer=analyzer,
-            question_terms=set(analyzer.question_terms(" ".join(analyzer.subject_words(question)))),
+            # an age or a count in the question ("mijn buurman van 85") is no reason to quote a line with "85%"
+            question_terms=set(analyzer.question_terms(" ".join(
+                w for w in analyzer.subject_words(question) if not w.isdigit() or YEAR_RE.fullmatch(w)
+            ))),
         )
         search_query = question
         if intent.follow_up and history:
@@ -271,7 +276,11 @@ class Assistant:
             if hit.chunk.prioriteit and hit.chunk.document == self.agenda_doc and hit.chunk.prioriteit not in codes:
                 codes.append(hit.chunk.prioriteit)
         titles = {c.prioriteit: c.prioriteit_titel for c in self.chunks if c.prioriteit}
-        found = [f"Wat houdt prioriteit {code} ({short_title(titles[code], 50)}) in?" for code in codes[:limit - 1]]
+        # a clipped title ("… in het …") reads oddly on a button: a long title is left out
+        found = [
+            f"Wat houdt prioriteit {code} ({titles[code]}) in?" if len(titles[code]) <= SUGGESTION_TITLE_MAX
+            else f"Wat houdt prioriteit {code} in?" for code in codes[:limit - 1]
+        ]
         for fixed in (EXAMPLE_QUESTION, "Welke acties vallen onder 2.4?"):
             if len(found) < limit and fixed not in found:
                 found.append(fixed)
