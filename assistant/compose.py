@@ -90,18 +90,22 @@ class Composer:
 NAME_TITLE_LIMIT = 45  # characters of a priority title inside an answer's sentence; the sources list has it whole
 
 
-def item_name(chunk: Chunk) -> str:
-    """'actie 4 van prioriteit 2.4 (Versterken cybersecurity)' — how the answer refers to a chunk."""
-    titel = short_title(chunk.prioriteit_titel, NAME_TITLE_LIMIT)
-    if chunk.soort in ("actie", "doel"):
-        return f"{chunk.soort} {chunk.nummer} van prioriteit {chunk.prioriteit} (*{titel}*)"
-    if chunk.soort == "opgave":
-        return f"de maatschappelijke opgave van prioriteit {chunk.prioriteit} (*{titel}*)"
-    if chunk.soort == "resultaten":
-        return f"de behaalde resultaten van prioriteit {chunk.prioriteit} (*{titel}*)"
-    if chunk.soort == "programmalijn":
-        return f"programmalijn {chunk.programmalijn} (*{chunk.programmalijn_titel}*)"
-    return f"*{chunk.titel}* ({chunk.document_title})"
+def item_name(chunk: Chunk, short: bool = False) -> str:
+    """How the answer refers to a chunk: in a sentence 'actie 4 van prioriteit 2.4 (*Versterken
+    cybersecurity*)'; short, for a bullet, 'Actie 4 van 2.4' (the sources list carries the full label)."""
+    titel = "" if short else f" (*{short_title(chunk.prioriteit_titel, NAME_TITLE_LIMIT)}*)"
+    prio = chunk.prioriteit if short else f"prioriteit {chunk.prioriteit}"
+    names = {
+        "actie": f"{'Actie' if short else 'actie'} {chunk.nummer} van {prio}{titel}",
+        "doel": f"{'Doel' if short else 'doel'} {chunk.nummer} van {prio}{titel}",
+        "opgave": f"Opgave van {prio}" if short else f"de maatschappelijke opgave van {prio}{titel}",
+        "resultaten": f"Behaald in {prio}" if short else f"de behaalde resultaten van {prio}{titel}",
+        "programmalijn": f"Programmalijn {chunk.programmalijn}" if short
+        else f"programmalijn {chunk.programmalijn} (*{chunk.programmalijn_titel}*)",
+    }
+    if chunk.soort in names:
+        return names[chunk.soort]
+    return f"{chunk.titel}, {chunk.document_title}" if short else f"*{chunk.titel}* ({chunk.document_title})"
 
 
 def _list(value) -> list[str]:

@@ -225,25 +225,11 @@ def lead_open(composer: Composer, hits) -> tuple[str, set[str]]:
 
 
 # -- bullets -----------------------------------------------------------------------------------
-def short_name(chunk: Chunk) -> str:
-    """How a bullet names its chunk; the sources list carries the full label."""
-    if chunk.soort in ("actie", "doel"):
-        return f"{chunk.soort.capitalize()} {chunk.nummer} van {chunk.prioriteit}"
-    if chunk.soort == "opgave":
-        return f"Opgave van {chunk.prioriteit}"
-    if chunk.soort == "resultaten":
-        return f"Behaald in {chunk.prioriteit}"
-    if chunk.soort == "programmalijn":
-        return f"Programmalijn {chunk.programmalijn}"
-    year = f", {chunk.document_title}" if chunk.document_title else ""
-    return f"{chunk.titel}{year}"
-
-
 def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: Chunk | None, said: set[str], lines: int = 1) -> str:
     """One bullet for a cited chunk: its best line not yet said, and for an action who carries it out."""
     ref = composer.cite(chunk)
     line = best_line(composer, chunk, child, skip=said)
-    name = short_name(chunk)
+    name = item_name(chunk, short=True)
     parts = [f"- **{name}**"]
     if line is not None:
         label = f"{FIELD_LABELS[line.field]}: " if line.field in FIELD_LABELS else ""
