@@ -352,20 +352,18 @@ class Assistant:
         if not actions:
             return None
         lead = f"{org.code} ({org.name}) is uitvoerder bij {len(actions)} {'actie' if len(actions) == 1 else 'acties'} in de werkagenda:"
-        org_list = ("organisatie", compose.answer_list(composer, lead, actions, True), "covered")
-        if not intent.topic_stems or intent.wants_list and not self.topic_in(intent, actions):
-            return org_list
+
+        def org_list():  # composed only when it is the answer: composing cites every action
+            return "organisatie", compose.answer_list(composer, lead, actions, True), "covered"
+
+        if not intent.topic_stems or intent.wants_list:  # "Welke acties heeft OCW samen met anderen?": the list
+            return org_list()
         allowed = {c.id for c in actions}
         hits = [(h.chunk, h.child) for h in search.hits[:ORGANISATION_TOP] if h.chunk.id in allowed]
         if hits:
             return "organisatie", leads.answer(composer, intent, hits[:MAX_SEARCH_ITEMS], "covered"), "covered"
         outcome_, _ = self.scope_outcome(intent, search, filters)
-        return org_list if outcome_ == "not_covered" else None
-
-    def topic_in(self, intent: Intent, chunks: Sequence[Chunk]) -> bool:
-        """Does any of these chunks contain one of the question's subject terms?"""
-        terms = set(self.retriever.analyzer.question_terms(" ".join(self.retriever.analyzer.subject_words(intent.question))))
-        return any(terms & set(self.retriever.analyzer.document_terms(c.text)) for c in chunks)
+        return org_list() if outcome_ == "not_covered" else None
 
     def scope_outcome(self, intent: Intent, search: SearchResult, filters: Filters | None) -> tuple[Outcome, float]:
         """The scope decision and its probability. Whether the agenda covers a question does not

@@ -285,7 +285,9 @@ def test_ingest_of_non_utf8_and_damaged_text_embeds_only_those_files(index_copy,
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert sorted(report["added"]) == ["notitie-windows", "verslag-beschadigd"] and not report["problems"]
-    assert 2 <= report["embedded"] <= 6 and report["chunks"] == 200 + report["embedded"]  # only the new files
+    # only the new files: their chunks (two or so) and their children (a sentence each) are embedded
+    new_chunks = report["chunks"] - 200
+    assert 2 <= new_chunks <= report["embedded"] <= 12
     answer = json.loads(run_cli("--data-dir", str(index_copy), "ask", "Wat is het café-overleg in Zoetermeer?",
                                 "--json").stdout)
     cited = [c for c in answer["citations"] if c["document"] == "notitie-windows"]

@@ -82,8 +82,9 @@ def test_build_replica_copies_stored_embeddings(index_settings, tmp_path):
     assert replica_manifest(source.manifest, 3).chunk_count == 3 * source.manifest.chunk_count
     assert build_replica(source, tmp_path, 2, progress=False) == 2 * source.count()
     replica = IndexStore.open(tmp_path).active()
-    chunks = replica.chunks()
+    chunks = replica.chunks(children=True)
     assert len({c.id for c in chunks}) == len(chunks) == 2 * source.count()
+    assert len(replica.chunks()) == 2 * len(source.chunks())  # the citable ones, children apart
     assert chunks[0].id == source.chunks()[0].id  # originals first, copies after
     original = source.chunks()[0]
     copy_id = replica_chunk(original, 1).id
