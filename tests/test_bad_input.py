@@ -126,7 +126,7 @@ def test_library_api_bad_input(assistant, name, stream):
 
 def test_hostile_llm_reply_is_validated_and_rendered_inert(assistant):
     """A prompt-injected (or hostile) LLM reply: invented citations removed, HTML shown as text."""
-    from assistant.app import render_chat
+    from assistant.web.render import render_chat
     from assistant.llm import LLMBackend, parse_llm
     from tests.fake_llm_servers import FakeLLMServer
 
@@ -379,7 +379,7 @@ PAYLOAD_QUESTION = "Wat doet de proeftuin meldpunt kwetsbaarheden voor gemeenten
 @pytest.fixture(scope="module")
 def hostile_app(index_settings, tmp_path_factory):
     """The app on a copy of the index plus one .txt document full of payloads (only it is embedded)."""
-    from assistant.app import launch
+    from assistant.web.server import launch
     from assistant.index_access import ingest
     from assistant.settings import Settings
 
@@ -398,7 +398,7 @@ def hostile_app(index_settings, tmp_path_factory):
 
 
 def test_payloads_from_a_document_render_inert(hostile_app):
-    from assistant.app import render_chat, render_sources
+    from assistant.web.render import render_chat, render_sources
 
     demo, _ = hostile_app
     backend = demo.backend

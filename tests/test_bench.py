@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assistant.bench import (
+from evals.bench import (
     BenchOptions, BenchResult, ColdStart, IngestFigures, Latency, Machine, SizeFigures, build_replica, format_table, latency, parse_sizes,
     replica_chunk, replica_manifest, run_bench,
 )

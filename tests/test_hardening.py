@@ -27,8 +27,8 @@ import pytest
 
 from assistant.cli_commands import MAX_LINE_CHARS, QuestionFile, check_question_file
 from assistant.errors import UserInputError
-from assistant.export_files import PREFIX, ExportArea, prune_stale
-from assistant.web_limits import LoginThrottle, api_signatures, exposure_problem
+from assistant.web.export_area import PREFIX, ExportArea, prune_stale
+from assistant.web.limits import LoginThrottle, api_signatures, exposure_problem
 from tests.test_app_api import server  # noqa: F401  (the in-process app, a session fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -285,7 +285,7 @@ def _queue_call(url: str, fn_index: int, data: list, session: str) -> dict:
 
 @pytest.mark.slow
 def test_row4_table_searches_through_the_queue_keep_a_bounded_number_of_csv_files(app_proc):
-    from assistant.export_files import MAX_FILES_PER_KIND, MAX_TOTAL_BYTES
+    from assistant.web.export_area import MAX_FILES_PER_KIND, MAX_TOTAL_BYTES
 
     with urllib.request.urlopen(app_proc.url + "config", timeout=30) as response:
         config = json.loads(response.read())
@@ -361,8 +361,8 @@ def test_row8_network_host_without_login_refuses_to_start(index_settings):
 # --------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_row5_a_150_turn_chat_keeps_one_export_file(assistant, tmp_path):
-    from assistant.app import ChatBackend
-    from assistant.feedback import FeedbackStore
+    from assistant.web.backend import ChatBackend
+    from assistant.web.feedback import FeedbackStore
 
     backend = ChatBackend(assistant, FeedbackStore.in_data_dir(tmp_path), export_dir=tmp_path / "exports")
     questions = [q["question"] for q in map(json.loads, (ROOT / "evals" / "dev.jsonl").read_text().splitlines()[:50])]
@@ -382,7 +382,8 @@ def test_row5_a_150_turn_chat_keeps_one_export_file(assistant, tmp_path):
 
 @pytest.mark.slow
 def test_row7_wrong_passwords_are_throttled(server):
-    from assistant.app import build_app, serve
+    from assistant.web.blocks import build_app
+    from assistant.web.server import serve
     from tests.test_app_api import free_port
 
     demo = build_app(server.assistant)

@@ -35,7 +35,7 @@ def test_settings_never_show_the_api_key(monkeypatch):
 
 
 def test_the_app_listens_on_loopback_unless_told_otherwise():
-    from assistant.app import launch, serve
+    from assistant.web.server import launch, serve
     from assistant.cli import build_parser
 
     assert build_parser().parse_args(["chat"]).host == "127.0.0.1"

@@ -34,7 +34,7 @@ from index.store import ChunkCollection, IndexStore
 from ingest.models import Chunk
 
 # Held out: neither fusion nor scope was tuned on these questions, and the scope exemplars are dev questions.
-DEFAULT_QUESTIONS = Path(__file__).resolve().parent.parent / "evals" / "test.jsonl"
+DEFAULT_QUESTIONS = Path(__file__).resolve().parent / "test.jsonl"
 DEFAULT_SIZES = (1, 10, 100)
 COLD_START_QUESTION = "Komt er een digitale identiteitswallet?"
 WARM_UP_QUESTION = "Wat staat er in de werkagenda over digitale vaardigheden?"

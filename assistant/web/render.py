@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from assistant.export import context_line, filters_text, source_fields
+from assistant.web.export import context_line, filters_text, source_fields
 from assistant.models import Answer, Citation
 from ingest.models import Chunk
 
@@ -386,3 +386,26 @@ def csv_name(zoek: str = "", programmalijn: str = "", prioriteit: str = "", soor
     if zoek and slug(zoek):
         parts.append(f"zoek-{slug(zoek)}")
     return "-".join(p for p in parts if p) + ".csv"
+
+
+def status_html(text: str, announce: bool = True, spoken: str = "") -> str:
+    """A status line; the page's script copies it into one persistent live region for screen readers
+    (`announce=False`: shown, not spoken, e.g. "Bezig met zoeken", so that one answer is one announcement;
+    `spoken`: read out after the text but not shown, e.g. the answer's first lines)."""
+    live = "" if announce else ' data-live="off"'
+    extra = f'<span class="wa-sr"> {esc(spoken)}</span>' if spoken else ""
+    return f'<p class="wa-status"{live}>{esc(text)}{extra}</p>'
+
+
+def answer_status(answer: Answer) -> str:
+    """The one announcement per finished answer: how many sources (shown), and the answer's first
+    lines (spoken only: sighted readers have the answer itself)."""
+    n = len(answer.citations)
+    head = f"Antwoord ontvangen met {n} {'bron' if n == 1 else 'bronnen'}." if n else "Antwoord ontvangen."
+    tail = ""
+    if answer.outcome == "not_covered" and (answer.referrals or answer.suggestions):
+        tail = " Onder het antwoord staat waar je wel terechtkunt en welke vragen ik wel kan beantwoorden."
+    return status_html(head, spoken=f"{lead_text(answer)}{tail}")
+
+
+CHAT_EMPTY_LOG = render_chat([], {})
