@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.models import Filters
 from assistant.settings import Settings
 from ingest.limits import MAX_CHUNKS_PER_FILE, MAX_FILE_MB
 
@@ -92,8 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = sub.add_parser("stats", help="wat de index bevat")
     stats.add_argument("--json", action="store_true")
-
-    from assistant.cli_commands import add_answer_commands
 
     add_answer_commands(sub)
     return parser
@@ -194,7 +193,242 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": cmd_ingest, "stats": cmd_stats, "list": cmd_list, "remove": cmd_remove}
+def add_answer_commands(sub: argparse._SubParsersAction) -> None:
+    ask = sub.add_parser("ask", help="beantwoord een vraag (of een bestand met vragen)")
+    ask.add_argument("question", nargs="?", help="de vraag, tussen aanhalingstekens")
+    ask.add_argument("--file", type=Path, help="bestand met één vraag per regel; uitvoer is één JSON-object per regel")
+    ask.add_argument("--json", action="store_true", help="antwoord als JSON met bronnen")
+    ask.add_argument("--filter", action="append", default=[], metavar="SLEUTEL=WAARDE",
+                     help="document, programmalijn, prioriteit, soort of uitvoerder; herhaalbaar")
+    ask.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
+    add_eval_parser(sub)
+    add_bench_parser(sub)
+    add_chat_parsers(sub)
+
+
+def parse_filters(pairs: list[str]) -> Filters | None:
+    from assistant.errors import UserInputError
+
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in Filters.model_fields:
+            raise UserInputError(
+                f"Ongeldig filter '{pair}'. Gebruik SLEUTEL=WAARDE met sleutel: {', '.join(Filters.model_fields)}."
+            )
+        values[key.strip()] = value.strip()
+    if not values:
+        return None
+    try:
+        return Filters(**values)
+    except Exception as exc:
+        raise UserInputError(f"Ongeldige filterwaarde: {', '.join(f'{k}={v}' for k, v in values.items())}.") from exc
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.errors import UserInputError, user_message
+
+    if args.file:
+        check_question_file(args.file)  # before the model loads: /dev/zero or a PDF fails at once
+    from assistant.engine import Assistant
+
+    if not args.question and not args.file:
+        raise UserInputError('Geef een vraag, bijvoorbeeld: werkagenda ask "Komt er een digitale identiteitswallet?"')
+    if args.llm:
+        settings = settings.model_copy(update={"llm": args.llm})
+    filters = parse_filters(args.filter)
+    assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr))
+    if args.file:
+        batch = QuestionFile(args.file)
+        for line in batch.questions():
+            try:
+                answer = assistant.ask(line, filters=filters)
+                print(json.dumps(answer.public_json(), ensure_ascii=False), flush=True)
+            except UserInputError as exc:  # one bad line does not stop the batch
+                print(json.dumps({"question": line, "error": user_message(exc)}, ensure_ascii=False), flush=True)
+        for warning in batch.warnings:
+            print(f"Let op: {warning}", file=sys.stderr)
+        return 1 if batch.stopped_early else 0
+    answer = assistant.ask(args.question, filters=filters)
+    if args.json:
+        print(json.dumps(answer.public_json(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.answer)
+        if answer.notice:
+            print(f"\n({answer.notice})")
+    return 0
+
+
+
+# `ask --file` bounds: a question longer than the engine's 2,000 characters is cut anyway, and 10,000
+# questions take ~10 minutes at ~50 ms each; reading line by line keeps memory flat whatever the file holds.
+MAX_FILE_QUESTIONS = 10_000
+MAX_LINE_CHARS = 2_000
+_SNIFF_BYTES = 8192
+
+
+def check_question_file(path: Path) -> None:
+    """A regular text file, or a Dutch UserInputError (a device, a fifo, a map, a PDF or other binary file)."""
+    from assistant.errors import UserInputError
+
+    if path.is_dir():
+        raise UserInputError(f"'{path}' is een map, geen bestand. Geef een tekstbestand met één vraag per regel.")
+    if not path.exists():
+        raise UserInputError(f"'{path}' bestaat niet.")
+    if not path.is_file():
+        raise UserInputError(f"'{path}' is geen gewoon bestand (maar een apparaat of pijp); geef een tekstbestand met "
+                             "één vraag per regel.")
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    # A stray NUL in a line of text is that line's problem (it gets its own error); many are a binary file.
+    if head.count(b"\0") > len(head) // 100 or head.lstrip().startswith((b"%PDF-", b"PK\x03\x04")):
+        raise UserInputError(f"'{path}' is geen tekstbestand (maar bijvoorbeeld een PDF, zip of binair bestand); "
+                             "geef een tekstbestand met één vraag per regel.")
+
+
+class QuestionFile:
+    """The questions of a file, one per non-empty line, read lazily and within the bounds above."""
+
+    def __init__(self, path: Path, max_questions: int = MAX_FILE_QUESTIONS, max_chars: int = MAX_LINE_CHARS):
+        self.path, self.max_questions, self.max_chars = path, max_questions, max_chars
+        self.warnings: list[str] = []
+        self.stopped_early = False
+
+    def questions(self):
+        count = cut = 0
+        with self.path.open(encoding="utf-8", errors="replace", newline=None) as fh:
+            while True:
+                line = fh.readline(self.max_chars + 1)
+                if not line:
+                    break
+                if len(line) > self.max_chars and not line.endswith("\n"):
+                    cut += 1
+                    while (rest := fh.readline(64 * 1024)) and not rest.endswith("\n"):
+                        pass  # skip the rest of an overlong line in bounded pieces
+                question = line.strip()
+                if not question:
+                    continue
+                if count >= self.max_questions:
+                    self.stopped_early = True
+                    self.warnings.append(f"{self.path} heeft meer dan {self.max_questions} vragen; alleen de eerste "
+                                         f"{self.max_questions} zijn beantwoord. Splits het bestand.")
+                    break
+                count += 1
+                yield question[: self.max_chars + 1]  # one more than the engine keeps: it then says it cut it
+        if cut:
+            self.warnings.append(f"{cut} regel(s) waren langer dan {self.max_chars} tekens; alleen het begin is gebruikt.")
+
+
+def add_eval_parser(sub: argparse._SubParsersAction) -> None:
+    ev = sub.add_parser("eval", help="meet de kwaliteit op een vragenbestand (JSONL)")
+    ev.add_argument("questions", type=Path, metavar="VRAGEN.jsonl", help="één JSON-object per regel (zie DESIGN.md)")
+    ev.add_argument("--json", action="store_true", help="resultaten als JSON op stdout")
+    ev.add_argument("--report", type=Path, metavar="MAP", help="schrijf report.md, report.html en grafieken in deze map")
+    # evals/ loads only when the command runs; an unknown name gets the list of known ones from the runner
+    ev.add_argument("--config", nargs="+", default=["full"], metavar="NAAM",
+                    help="configuraties om te vergelijken, bijv. full dense bm25 naive (standaard: full)")
+    ev.add_argument("--min-hit5", type=float, metavar="X", help="ondergrens voor hit@5 (eerste configuratie); anders exitcode 1")
+    ev.add_argument("--min-scope", type=float, metavar="X", help="ondergrens voor de scope-nauwkeurigheid; anders exitcode 1")
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.questions import load_questions
+    from evals.runner import run_eval, text_summary
+
+    question_set = load_questions(args.questions)
+    run = run_eval(settings, question_set, configs=args.config, progress=True)
+    if args.json:
+        print(json.dumps(run.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(text_summary(run))
+    for warning in run.warnings:
+        print(f"Let op: {warning}", file=sys.stderr)
+    if args.report:
+        from evals.report import write_report
+
+        paths = write_report(run, args.report)
+        print(f"Rapport geschreven: {paths['html']} en {paths['markdown']}", file=sys.stderr)
+    failures = run.check_floors(args.min_hit5, args.min_scope)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
+
+
+
+
+def _sizes_arg(text: str) -> list[int]:
+    from evals.bench import parse_sizes
+
+    try:
+        return parse_sizes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def add_bench_parser(sub: argparse._SubParsersAction) -> None:
+    bench = sub.add_parser("bench", help="meet ingest-tijd, koude start en latentie bij groeiende corpusgrootte")
+    bench.add_argument("--json", action="store_true", help="alle cijfers als één JSON-object op stdout")
+    bench.add_argument("--sizes", type=_sizes_arg, default=[1, 10, 100], metavar="1,10,100",
+                       help="corpusgroottes als veelvoud van het corpus (standaard 1,10,100)")
+    bench.add_argument("--queries", type=int, default=50, metavar="N", help="aantal vragen uit evals/dev.jsonl (standaard 50)")
+    bench.add_argument("--skip-ingest", action="store_true",
+                       help="geen verse ingest; gebruik de index in de data-map (sneller)")
+    bench.add_argument("--skip-cold-start", action="store_true", help="meet de koude start (nieuw proces) niet")
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.bench import BenchOptions, format_table, run_bench
+    from assistant.errors import UserInputError
+
+    if args.queries < 1:
+        raise UserInputError("--queries moet minstens 1 zijn.")
+    options = BenchOptions(
+        sizes=args.sizes, queries=args.queries, skip_ingest=args.skip_ingest, cold_start=not args.skip_cold_start,
+    )
+    result = run_bench(settings, options, progress=True, notify=lambda m: print(m, file=sys.stderr))
+    print(result.model_dump_json(indent=2) if args.json else format_table(result))
+    return 0
+
+
+
+
+def add_chat_parsers(sub: argparse._SubParsersAction) -> None:
+    chat = sub.add_parser("chat", help="start de chat-app in de browser (Gradio)")
+    chat.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1; 0.0.0.0 = netwerk)")
+    chat.add_argument("--port", type=int, default=7860, help="poort (standaard 7860)")
+    chat.add_argument("--concurrency", type=int, default=4, help="hoeveel vragen tegelijk beantwoord worden (standaard 4)")
+    chat.add_argument("--llm", help="taalmodel, bijv. ollama:llama3.1 of openai:gpt-4o-mini@http://host/v1")
+    chat.add_argument("--open-zonder-login", action="store_true",
+                      help="start ook op een netwerkadres zonder WERKAGENDA_USERNAME/_PASSWORD (iedereen kan erbij)")
+    export = sub.add_parser("feedback-export", help="schrijf de feedback uit de chat als eval-vragenset (JSONL)")
+    export.add_argument("out", type=Path, help="uitvoerbestand, bijv. evals/feedback.jsonl")
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.web.server import launch
+
+    if args.llm:
+        settings = settings.model_copy(update={"llm": args.llm})
+    launch(settings, host=args.host, port=args.port, concurrency=args.concurrency,
+           open_without_login=args.open_zonder_login)
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.web.feedback import FeedbackStore
+
+    store = FeedbackStore.in_data_dir(settings.data_dir)
+    count = store.export_eval(args.out)
+    review = sum(1 for line in args.out.read_text(encoding="utf-8").splitlines() if '"review": true' in line)
+    print(f"{count} vragen geschreven naar {args.out} ({review} om na te kijken, uit {store.path}).")
+    return 0
+
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "stats": cmd_stats, "list": cmd_list, "remove": cmd_remove, "ask": cmd_ask,
+    "eval": cmd_eval, "bench": cmd_bench, "chat": cmd_chat, "feedback-export": cmd_feedback_export,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,9 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from(args)
-        from assistant.cli_commands import ANSWER_COMMANDS
-
-        handler = {**COMMANDS, **ANSWER_COMMANDS}[args.command]
+        handler = COMMANDS[args.command]
         return handler(args, settings)
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli_commands import MAX_LINE_CHARS, QuestionFile, check_question_file
+from assistant.cli import MAX_LINE_CHARS, QuestionFile, check_question_file
 from assistant.errors import UserInputError
 from assistant.web.export_area import PREFIX, ExportArea, prune_stale
 from assistant.web.limits import LoginThrottle, api_signatures, exposure_problem
