@@ -1,7 +1,8 @@
 """Heading-based parser for articles, letters, web pages and PDFs: text -> `GenericDocument`.
 
 Pure functions. Each format is first turned into the same flat list of blocks (`Heading`,
-`Paragraph`) with all markup gone; one builder then groups blocks into sections, drops the
+`Paragraph`) with all markup gone (Markdown through markdown-it-py's token stream, HTML through
+BeautifulSoup, plain and PDF text by the shape of its lines); one builder then groups blocks into sections, drops the
 document title and scraper debris, splits overlong sections and gives every section a stable,
 unique slug (the slug ends up in chunk ids and citations, so it must not depend on chance).
 """
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from ingest.models import DocumentInfo, GenericDocument, Section
 
@@ -85,6 +88,8 @@ def _comparable(text: str) -> str:
 
 # --- front matter -------------------------------------------------------------------------------
 
+# Front matter is YAML before the Markdown, not Markdown: markdown-it has no rule for it (mdit-py-plugins
+# is not installed), and scraped titles are often invalid YAML (see _parse_front_matter).
 _FRONT_MATTER = re.compile(r"\A\ufeff?\s*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_MATTER_KEY = re.compile(r"^([A-Za-z_][\w.-]*)[ \t]*:[ \t]*(.*)$")
 _BLOCK_SCALAR = {"|", ">", "|-", ">-", "|+", ">+"}
@@ -130,31 +135,17 @@ def _unquote(value: str) -> str:
 
 # --- markdown -------------------------------------------------------------------------------------
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_RULE = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_MD_BULLET = re.compile(r"^([ \t]*)[-*+•][ \t]+(.*)$")
-_MD_NUMBERED = re.compile(r"^([ \t]*)(\d{1,3}[.)])[ \t]+(.*)$")
-_TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$")
-_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$")
-_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S+")
-_QUOTE = re.compile(r"^ {0,3}>[ ]?")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_HEADING_ID = re.compile(r"[ \t]*\{#[\w-]+\}[ \t]*$")
-
-_URL = r"<?((?:[^()\s<>]|\([^()\s]*\))*)>?"
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*" + _URL + r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*" + _URL + r"(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-_REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.IGNORECASE)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EMPHASIS_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s\\*])\*(?![\w*])")
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s\\_])_(?!\w)")
-_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~<])")
+# CommonMark plus GFM tables and strikethrough. Indented code is off: scraped articles indent list
+# items and paragraphs by a few spaces as layout, and the previous reader read those as text too.
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("code")
+# Not Markdown, so markdown-it leaves these alone:
+_HEADING_ID = re.compile(r"[ \t]*\{#[\w-]+\}[ \t]*$")  # a Pandoc/kramdown heading anchor "{#id}"
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)  # raw HTML passes through markdown-it untouched
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # tags of a raw HTML block; its text is kept
+_GLYPH_BULLET = re.compile(r"^•[ \t]+")  # "•" is no Markdown list marker, but pasted text uses it
+# "| a | b |" lines without a "|---|" row are no GFM table, but scraped pages have them: rows all the same.
+_PIPE_ROW = re.compile(r"^\|.*\|$")
+_TABLE_RULE = re.compile(r"^\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?$")  # its "|---|" line
 # Share buttons scraped along with a page: "Deel via e-mail", "Deel op X", "Deel op LinkedIn".
 _SHARE_URL = re.compile(
     r"^mailto:[^?]*\?(?:.*&)?(?:subject|body)=|[/.](?:share|sharer|shareArticle)\b|/intent/tweet|whatsapp\.com/send|wa\.me/",
@@ -166,140 +157,125 @@ def is_share_url(url: str) -> bool:
     return bool(_SHARE_URL.search(url.strip()))
 
 
-def clean_markdown_inline(text: str) -> str:
-    """Markdown inline syntax to plain text: links keep their text, emphasis and code lose their marks."""
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: "" if is_share_url(m.group(2)) else m.group(1), text)
-    text = _REFERENCE_LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = html_lib.unescape(_TAG.sub(" ", text))
-    text = _CODE_SPAN.sub(lambda m: m.group(2).strip(), text)
-    text = _STRIKE.sub(r"\1", _STRONG.sub(r"\2", text))
-    text = _EMPHASIS_STAR.sub(r"\1", text)
-    text = _EMPHASIS_UNDERSCORE.sub(r"\1", text)
-    return normalise_line(_ESCAPE.sub(r"\1", text))
+def _inline_lines(children: list[Token]) -> list[str]:
+    """The plain text of an inline token stream, one string per source line: links keep their text
+    (share links are dropped), images their alt text, emphasis and code lose their marks."""
+    lines: list[str] = [""]
+    dropped_links = 0  # depth inside a share link
+    for token in children:
+        kind = token.type
+        if dropped_links:
+            dropped_links += {"link_open": 1, "link_close": -1}.get(kind, 0)
+        elif kind == "link_open" and token.markup != "autolink" and is_share_url(str(token.attrGet("href") or "")):
+            dropped_links = 1
+        elif kind in ("text", "code_inline"):
+            lines[-1] += token.content
+        elif kind == "image":
+            lines[-1] += _inline_text(token.children or [])  # its alt text, itself inline Markdown
+        elif kind == "html_inline":
+            lines[-1] += "" if token.content.startswith("<!--") else " "
+        elif kind in ("softbreak", "hardbreak"):
+            lines.append("")
+    return [normalise_line(line) for line in lines]
+
+
+def _inline_text(children: list[Token]) -> str:
+    return normalise_line(" ".join(_inline_lines(children)))
 
 
 @dataclass
 class _MarkdownReader:
-    """A small line-based reader: enough markdown for scraped articles, not a CommonMark engine."""
+    """markdown-it's token stream as blocks: a heading per heading, a paragraph per paragraph, and the
+    items of adjacent lists and tables together as one paragraph, one line per item or row.
+
+    Where CommonMark and the previous line-based reader differ, CommonMark wins in three cases that
+    do not occur in scraped articles and lose no text: "Tekst\n2. punt" (only a list that starts at 1
+    may interrupt a paragraph), "[tekst][1]" without a definition (literal text), and "Tekst\n<div>"
+    (an HTML block starts a new paragraph)."""
 
     blocks: list[Block] = field(default_factory=list)
-    paragraph: list[str] = field(default_factory=list)
-    items: list[tuple[str, str]] = field(default_factory=list)  # (marker, raw text)
-    after_blank: bool = False
-    fence: str = ""
-    code: list[str] = field(default_factory=list)
+    items: list[list[str]] = field(default_factory=list)  # [marker, text] of pending list items and rows
+    open_items: list[int] = field(default_factory=list)  # indexes into items of the enclosing <li>s
+    row: list[str] | None = None  # the cells of the table row being read
+    heading: int = 0  # the level of the heading being read
 
     def read(self, body: str) -> list[Block]:
-        for line in _HTML_COMMENT.sub("", body).split("\n"):
-            self._line(line)
-        self._flush_all()
-        if self.fence:  # unclosed fence: keep its text
-            self._flush_code()
+        for token in _MARKDOWN.parse(body):
+            self._token(token)
+        self._flush_items()
         return self.blocks
 
-    def _line(self, line: str) -> None:
-        if self.fence:
-            self._code_line(line)
-            return
-        while quote := _QUOTE.match(line):
-            line = line[quote.end() :]
-        if not line.strip():
-            self._flush_paragraph()
-            self.after_blank = True
-            return
-        if self._structural(line):
-            self.after_blank = False
-            return
-        if self._list_line(line):
-            self.after_blank = False
-            return
-        if self.items and (not self.after_blank or line.startswith(("  ", "\t"))):
-            marker, text = self.items[-1]  # continuation of the previous item
-            self.items[-1] = (marker, f"{text} {line.strip()}")
-        else:
+    def _token(self, token: Token) -> None:
+        kind = token.type
+        if kind == "heading_open":
             self._flush_items()
-            self.paragraph.append(line.strip())
-        self.after_blank = False
+            self.heading = int(token.tag[1])
+        elif kind == "heading_close":
+            self.heading = 0
+        elif kind == "inline" and self.heading:
+            self._heading(self.heading, _inline_text(token.children or []))
+        elif kind == "list_item_open":
+            marker = f"{token.info}{token.markup}" if token.info else "-"  # "3)" as written; bullets "-"
+            self.items.append([marker, ""])
+            self.open_items.append(len(self.items) - 1)
+        elif kind == "list_item_close":
+            self.open_items.pop()
+        elif kind == "tr_open":
+            self.row = []
+        elif kind == "tr_close" and self.row is not None:
+            self.items.append(["", "; ".join(c for c in self.row if c)])
+            self.row = None
+        elif kind == "inline" and self.row is not None:
+            self.row.append(_inline_text(token.children or []))
+        elif kind == "inline":
+            self._paragraph(_inline_lines(token.children or []))
+        elif kind in ("fence", "code_block"):
+            self._flush_items()
+            self._add("\n".join(line for line in map(normalise_line, token.content.split("\n")) if line))
+        elif kind == "html_block":
+            text = normalise_line(html_lib.unescape(_TAG.sub(" ", _HTML_COMMENT.sub("", token.content))))
+            if text:
+                self._paragraph([text])
+        elif kind == "hr":
+            self._flush_items()
 
-    def _structural(self, line: str) -> bool:
-        """Fences, headings, rules, reference definitions. True when the line was consumed."""
-        if fence := _FENCE.match(line):
-            self._flush_all()
-            self.fence = fence.group(1)[0] * 3
-            return True
-        if atx := _ATX.match(line):
-            self._flush_all()
-            self._heading(len(atx.group(1)), atx.group(2) or "")
-            return True
-        if (setext := _SETEXT.match(line)) and self.paragraph and not self.items:
-            title = " ".join(self.paragraph)
-            self.paragraph.clear()
-            self._heading(1 if setext.group(1)[0] == "=" else 2, title)
-            return True
-        if _RULE.match(line) or _SETEXT.match(line):
-            self._flush_all()
-            return True
-        return bool(_REFERENCE_DEFINITION.match(line))
+    def _paragraph(self, lines: list[str]) -> None:
+        """A paragraph's lines; from a "•" line or a pipe row on, each of those is an item of its own
+        and the lines after one continue it (as in a Markdown list item)."""
+        first = next((n for n, line in enumerate(lines) if _GLYPH_BULLET.match(line) or _PIPE_ROW.match(line)), len(lines))
+        lead = normalise_line(" ".join(lines[:first]))
+        if self.open_items:  # the paragraph of a list item (or its continuation)
+            item = self.items[self.open_items[-1]]
+            item[1] = normalise_line(f"{item[1]} {lead}")
+        elif lead:
+            self._flush_items()
+            self._add(lead)
+        for line in lines[first:]:
+            if bullet := _GLYPH_BULLET.match(line):
+                self.items.append(["-", line[bullet.end() :]])
+            elif _PIPE_ROW.match(line):
+                if not _TABLE_RULE.match(line):
+                    self.items.append(["", "; ".join(c.strip() for c in line.strip("|").split("|") if c.strip())])
+            elif self.items:
+                self.items[-1][1] = normalise_line(f"{self.items[-1][1]} {line}")
+            else:  # after a lone "|---|" line
+                self._add(line)
 
-    def _list_line(self, line: str) -> bool:
-        if bullet := _MD_BULLET.match(line):
-            self._add_item("-", bullet.group(2))
-        elif numbered := _MD_NUMBERED.match(line):
-            self._add_item(numbered.group(2), numbered.group(3))
-        elif _TABLE_ROW.match(line):
-            if not _TABLE_RULE.match(line):
-                cells = [c.strip() for c in line.strip().strip("|").split("|")]
-                self._add_item("", "; ".join(c for c in cells if c))
-        else:
-            return False
-        return True
-
-    def _add_item(self, marker: str, text: str) -> None:
-        self._flush_paragraph()
-        self.items.append((marker, text))
-
-    def _heading(self, level: int, raw: str) -> None:
-        title = clean_markdown_inline(_HEADING_ID.sub("", raw))
+    def _heading(self, level: int, text: str) -> None:
+        title = normalise_line(_HEADING_ID.sub("", text))
         if not title:
             return
         # ##### and deeper are too fine-grained for citable sections: keep them as text.
         self.blocks.append(Heading(level, title) if level <= 4 else Paragraph(title))
 
-    def _code_line(self, line: str) -> None:
-        if line.strip().startswith(self.fence):
-            self._flush_code()
-        else:
-            self.code.append(line)
-
-    def _flush_code(self) -> None:
-        lines = [normalise_line(line) for line in self.code]
-        text = "\n".join(line for line in lines if line)
+    def _add(self, text: str) -> None:
         if text:
             self.blocks.append(Paragraph(text))
-        self.code.clear()
-        self.fence = ""
-
-    def _flush_paragraph(self) -> None:
-        text = clean_markdown_inline(" ".join(self.paragraph))
-        if text:
-            self.blocks.append(Paragraph(text))
-        self.paragraph.clear()
 
     def _flush_items(self) -> None:
-        lines = []
-        for marker, raw in self.items:
-            text = clean_markdown_inline(raw)
-            if text:
-                lines.append(f"{marker} {text}" if marker else text)
-        if lines:
-            self.blocks.append(Paragraph("\n".join(lines)))
+        lines = [f"{marker} {text}" if marker else text for marker, text in self.items if text]
+        self._add("\n".join(lines))
         self.items.clear()
-
-    def _flush_all(self) -> None:
-        self._flush_paragraph()
-        self._flush_items()
 
 
 def markdown_blocks(body: str) -> list[Block]:
@@ -459,13 +435,15 @@ def _html_table_rows(table: Tag) -> list[str]:
 
 # --- plain text and PDF text -------------------------------------------------------------------
 
+# Plain and PDF text has no markup: its lists, numbered headings and page numbers are found by shape.
 _LIST_LINE = re.compile(r"^(?:([-*•·–▪◦])|(\d{1,3}[.)]))\s+(\S.*)$")
-_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")
-_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+(\S.*)$")
+_NUMBERED_ITEM = re.compile(r"^\d{1,3}[.)]\s")  # "1. Burgers": an item, unless it stands alone
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+(\S.*)$")  # "2.3 Titel"
+# "12", "pagina 3 van 40": page furniture of a PDF
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+|page\s+)?\d{1,4}(?:\s*(?:/|van|of)\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = (".", "!", "?", ":", ";", ")", '"', "”", "’")
 _HEADING_BAD_END = (".", ",", ";", ":", "-")
-_SOFT_HYPHEN_BREAK = re.compile(r"[a-zà-ÿ]-$")
+_SOFT_HYPHEN_BREAK = re.compile(r"[a-zà-ÿ]-$")  # a PDF line ending in a hyphenated word
 
 
 def plain_blocks(text: str, pdf: bool = False) -> list[Block]:
@@ -576,6 +554,7 @@ def _join_lines(lines: list[str], pdf: bool) -> str:
 
 # --- from blocks to sections --------------------------------------------------------------------
 
+# The scraper's own "Source: URL" line above an article: page furniture, in any format.
 _SOURCE_LINE = re.compile(r"^(?:source|bron)\s*:\s*(\S+)$", re.IGNORECASE)
 _BOILERPLATE = frozenset(
     {"deel deze pagina", "deel dit artikel", "deel dit bericht", "share this page", "print deze pagina", "terug naar boven", "naar boven"}
@@ -678,6 +657,7 @@ def _with_unique_slugs(drafts: Iterable[_Draft]) -> list[Section]:
 
 # --- splitting text into parts of bounded size ---------------------------------------------------
 
+# Where an overlong paragraph may be cut: after a sentence end, before a capital (text, not Markdown).
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[\"'‘“(]?[A-Z0-9À-Þ])")
 Piece = tuple[str, str]  # (separator before it, text)
 

