@@ -10,7 +10,7 @@ reciprocal-rank fusion (FusionParams; the weights are fitted by `python -m evals
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,18 +146,15 @@ class HybridRetriever:
             t1 = time.perf_counter()
             units = len(self.unit_parent) if mask is None else int(mask.sum()) * (1 + len(self.children) // max(n, 1))
             k = min(self.params.dense_candidates * (1 + CHILDREN_PER_CANDIDATE * bool(self.children)), max(units, 1))
-            for unit_id, cosine in self.collection.query(vector, k, self.chroma_where(filters, mask)):
-                i = self.unit_parent.get(unit_id)
-                if i is not None and (not in_dense[i] or cosine > dense[i]):
-                    dense[i], in_dense[i] = cosine, True
-                    best_unit[i] = unit_id
+            matches = self.collection.query(vector, k, self.chroma_where(filters, mask))
+            dense, in_dense, best_unit = collapse_to_parents(matches, self.unit_parent, n)
             timings["dense"] = _ms(t1)
         t2 = time.perf_counter()
         lexical = self.lexical.scores(query)
         if mask is not None:
             lexical = np.where(mask, lexical, 0.0)
         timings["bm25"] = _ms(t2)
-        fused = self.fuse(dense, in_dense, lexical)
+        fused = fuse(self.params, dense, in_dense, lexical)
         fused = np.where(self.is_section, fused * self.params.section_weight, fused)
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
@@ -172,25 +169,43 @@ class HybridRetriever:
         gap = float(ranked_dense[0] - tail.mean()) if len(tail) else 0.0  # too few candidates: no signal
         return SearchResult(hits, float(dense.max(initial=0.0)), gap, float(lexical.max(initial=0.0)), timings)
 
-    def fuse(self, dense: np.ndarray, in_dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        p = self.params
-        dense_weight = p.dense_weight_for(float(lexical.max(initial=0.0)))
-        if p.method == "dense":
-            return np.where(in_dense, dense, 0.0)
-        if p.method == "bm25":
-            return lexical.copy()
-        if p.method == "rrf":
-            return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * dense_weight + _rrf(
-                np.where(lexical > 0, lexical, -np.inf), p.rrf_k
-            ) * (1 - dense_weight)
-        # convex: dense rescaled so the best candidate is 1 and the weakest candidate ~0
-        dense_norm = np.zeros_like(dense)
-        if in_dense.any():
-            top, low = dense[in_dense].max(), dense[in_dense].min()
-            span = max(top - low, 1e-6)
-            dense_norm = np.where(in_dense, (dense - low) / span, 0.0)
-        lex_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
-        return dense_weight * dense_norm + (1 - dense_weight) * lex_norm + 1e-9 * in_dense
+
+def collapse_to_parents(
+    matches: Iterable[tuple[str, float]], unit_parent: Mapping[str, int], n: int,
+) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Dense matches (Chroma id, cosine) of parents and children, per parent: the best cosine of itself
+    and its children, whether it was among the candidates, and the id of the unit that matched best.
+    Ids that count for no parent (filtered out, or of another index) are skipped."""
+    dense = np.zeros(n, dtype=np.float32)
+    in_dense = np.zeros(n, dtype=bool)
+    best_unit: dict[int, str] = {}
+    for unit_id, cosine in matches:
+        i = unit_parent.get(unit_id)
+        if i is not None and (not in_dense[i] or cosine > dense[i]):
+            dense[i], in_dense[i] = cosine, True
+            best_unit[i] = unit_id
+    return dense, in_dense, best_unit
+
+
+def fuse(p: FusionParams, dense: np.ndarray, in_dense: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """One fused score per parent from its dense cosine (where `in_dense`) and its BM25 score."""
+    dense_weight = p.dense_weight_for(float(lexical.max(initial=0.0)))
+    if p.method == "dense":
+        return np.where(in_dense, dense, 0.0)
+    if p.method == "bm25":
+        return lexical.copy()
+    if p.method == "rrf":
+        return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * dense_weight + _rrf(
+            np.where(lexical > 0, lexical, -np.inf), p.rrf_k
+        ) * (1 - dense_weight)
+    # convex: dense rescaled so the best candidate is 1 and the weakest candidate ~0
+    dense_norm = np.zeros_like(dense)
+    if in_dense.any():
+        top, low = dense[in_dense].max(), dense[in_dense].min()
+        span = max(top - low, 1e-6)
+        dense_norm = np.where(in_dense, (dense - low) / span, 0.0)
+    lex_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
+    return dense_weight * dense_norm + (1 - dense_weight) * lex_norm + 1e-9 * in_dense
 
 
 def names_organisation(chunk: Chunk, org: Organisation | None, code: str = "") -> bool:
