@@ -11,13 +11,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.models import Filters
+from assistant.models import Filters, parse_filters
 from assistant.settings import Settings
 from ingest.limits import MAX_CHUNKS_PER_FILE, MAX_FILE_MB
 
-# Chroma and llama-index talk a lot on stderr; a user only needs our own messages.
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 # argparse's own messages are English; these are the ones a user meets.
@@ -206,7 +203,8 @@ def add_answer_commands(sub: argparse._SubParsersAction) -> None:
     add_chat_parsers(sub)
 
 
-def parse_filters(pairs: list[str]) -> Filters | None:
+def parse_filter_pairs(pairs: list[str]) -> Filters | None:
+    """`--filter SLEUTEL=WAARDE` (repeatable) → Filters, or a Dutch UserInputError."""
     from assistant.errors import UserInputError
 
     values: dict[str, str] = {}
@@ -217,12 +215,7 @@ def parse_filters(pairs: list[str]) -> Filters | None:
                 f"Ongeldig filter '{pair}'. Gebruik SLEUTEL=WAARDE met sleutel: {', '.join(Filters.model_fields)}."
             )
         values[key.strip()] = value.strip()
-    if not values:
-        return None
-    try:
-        return Filters(**values)
-    except Exception as exc:
-        raise UserInputError(f"Ongeldige filterwaarde: {', '.join(f'{k}={v}' for k, v in values.items())}.") from exc
+    return parse_filters(values)
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -236,7 +229,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise UserInputError('Geef een vraag, bijvoorbeeld: werkagenda ask "Komt er een digitale identiteitswallet?"')
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
-    filters = parse_filters(args.filter)
+    filters = parse_filter_pairs(args.filter)
     assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr))
     if args.file:
         batch = QuestionFile(args.file)
@@ -432,6 +425,9 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # At run time, not import time: Hugging Face tokenizers warn after a fork unless told (Chroma's and
+    # Gradio's telemetry are switched off in their own settings, index/store.py and web/blocks.py).
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("bm25s", "chromadb", "httpx", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
+
+from assistant.errors import UserInputError
 
 Route = Literal["opzoeken", "organisatie", "zoeken", "lijst", "vervolg", "buiten_scope", "ongeldig"]
 # covered: the agenda states it; related: nothing states it, but the citations are the closest the
@@ -28,6 +31,21 @@ class Filters(BaseModel):
 
     def is_empty(self) -> bool:
         return not any(self.model_dump().values())
+
+
+def parse_filters(values: Mapping[str, object] | None) -> Filters | None:
+    """A user's filter values (the CLI's --filter, the chat's dropdowns, the API) as Filters; None when none
+    is set; a Dutch UserInputError for an unknown key or a value of the wrong kind."""
+    used = {k: v for k, v in (values or {}).items() if v not in (None, "", "alle", "Alle")}
+    unknown = [k for k in used if k not in Filters.model_fields]
+    if unknown:
+        raise UserInputError(f"Onbekend filter '{unknown[0]}'. Kies uit: {', '.join(Filters.model_fields)}.")
+    if not used:
+        return None
+    try:
+        return Filters(**used)
+    except ValueError as exc:
+        raise UserInputError(f"Ongeldige filterwaarde: {', '.join(f'{k}={v}' for k, v in used.items())}.") from exc
 
 
 class Citation(BaseModel):

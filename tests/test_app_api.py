@@ -22,6 +22,7 @@ from unittest import mock
 
 import pytest
 
+from assistant.web.backend import KEEP
 from assistant.web.export import conversation_markdown, source_fields
 from assistant.web.feedback import FeedbackStore, chunk_key, eval_questions
 from assistant.models import Answer, Citation
@@ -411,31 +412,36 @@ def test_csv_is_semicolon_separated_with_bom_and_named_after_the_filter(server):
     import io
 
     backend = server.demo.backend
-    _, download, count = backend.explore("", "alle", "alle", "actie", "VNG")
-    path = Path(download["value"])
-    assert path.name == "werkagenda-acties-vng.csv"
-    raw = path.read_bytes()
+    view = backend.explore("", "alle", "alle", "actie", "VNG")
+    assert view.csv_label == "Download als CSV (werkagenda-acties-vng.csv)"
+    download = backend.csv_download("", "alle", "alle", "actie", "VNG")
+    assert download.name == "werkagenda-acties-vng.csv" and download.mime == "text/csv"
+    raw = download.text.encode("utf-8")  # what the browser's Blob holds
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023",
                        "Resultaat t/m 2025", "Uitvoerders"]
-    assert len(rows) - 1 == int(re.search(r"(\d+) van", count).group(1)) > 0
+    assert len(rows) - 1 == int(re.search(r"(\d+) van", view.count).group(1)) > 0
     assert all(r[2] == "Actie" and re.search(r"\bVNG\b", r[7]) for r in rows[1:])
+    assert json.loads(download.payload())["naam"] == download.name  # the page script's input
 
 
 @pytest.mark.slow
 def test_chat_actions_give_feedback_and_remove_a_filter(server):
     backend = server.demo.backend
-    outputs = list(backend.respond("Wie voert actie 4 van 2.4 uit?", [], uitvoerder="BZK"))
-    chat, turns = outputs[-1][:2]
+    views = list(backend.respond("Wie voert actie 4 van 2.4 uit?", [], uitvoerder="BZK"))
+    assert views[0].can_download is KEEP and views[-1].can_download is True
+    chat, turns = views[-1].chat, views[-1].turns
     assert 'data-fase="klaar"' in chat and 'href="#b1-bron-1"' in chat and "aria-pressed=\"true\"" not in chat
     vote = json.dumps({"actie": "oordeel", "beurt": 1, "oordeel": "down"})
-    chat, turns, status, *dropdowns = backend.act(vote, turns)
-    assert 'data-beurt="1" data-oordeel="down" aria-pressed="true"' in chat and "Nee, niet nuttig" in status
+    view = backend.act(vote, turns)
+    assert 'data-beurt="1" data-oordeel="down" aria-pressed="true"' in view.chat and "Nee, niet nuttig" in view.status
+    turns = view.turns
     assert turns[0]["rating"] == "down" and turns[0]["feedback_id"]
     remove = json.dumps({"actie": "filter-weg", "filter": "uitvoerder"})
-    *_, prog, prio, uitv, doc = backend.act(remove, turns)
-    assert uitv["value"] == "alle"
-    assert all("value" not in d for d in (prog, prio, doc))  # only the uitvoerder dropdown changes
-    _, _, status, *_ = backend.act("{niet json", turns)
-    assert "werkte niet" in status
+    view = backend.act(remove, turns)
+    assert view.cleared_filter == "uitvoerder" and view.chat is KEEP  # only that dropdown changes
+    assert "werkte niet" in backend.act("{niet json", turns).status
+    download = backend.conversation_download(turns)
+    assert download.name.endswith(".md") and "Wie voert actie 4 van 2.4 uit?" in download.text
+    assert backend.conversation_download([]) is None

@@ -350,15 +350,15 @@ def test_app_api_bad_input(client, name):
 def test_chat_renders_typed_html_and_bad_filters_as_text(server):
     """The chat's own handler (what the browser shows): typed HTML and a hostile filter value stay text."""
     backend = server.demo.backend
-    outputs = list(backend.respond(f"{XSS_IMG} {NORMAL}", []))
-    chat, turns = outputs[-1][:2]
+    last = list(backend.respond(f"{XSS_IMG} {NORMAL}", []))[-1]
+    chat, turns = last.chat, last.turns
     assert "<img" not in chat and "&lt;img" in chat
-    outputs = list(backend.respond(NORMAL, turns, uitvoerder=XSS_SCRIPT))
-    chat, turns, _, status = outputs[-1][:4]
+    last = list(backend.respond(NORMAL, turns, uitvoerder=XSS_SCRIPT))[-1]
+    chat, turns, status = last.chat, last.turns, last.status
     assert "Dat lukte niet" in chat and "<script" not in chat
     assert "<script" not in status and "&lt;script&gt;" in status
-    outputs = list(backend.respond(NORMAL, turns))
-    chat, n = outputs[-1][0], len(turns) + 1
+    last = list(backend.respond(NORMAL, turns))[-1]
+    chat, n = last.chat, len(turns) + 1
     assert f'id="b{n}-bron-1"' in chat and f'href="#b{n}-bron-1"' in chat  # still serving
 
 

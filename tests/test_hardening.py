@@ -27,7 +27,6 @@ import pytest
 
 from assistant.cli import MAX_LINE_CHARS, QuestionFile, check_question_file
 from assistant.errors import UserInputError
-from assistant.web.export_area import PREFIX, ExportArea, prune_stale
 from assistant.web.limits import LoginThrottle, api_signatures, exposure_problem
 from tests.test_app_api import server  # noqa: F401  (the in-process app, a session fixture)
 
@@ -82,34 +81,6 @@ def test_api_signature_names_missing_and_unknown_arguments():
     assert sig.problem({"data": ["x"]}, keyword=False) is None
 
 
-def test_export_area_caps_count_and_size(tmp_path):
-    area = ExportArea(tmp_path / "area", max_files=3, max_bytes=10_000)
-    area.path.mkdir()
-    for i in range(10):
-        (area.new_entry("csv", f"k{i}") / "werkagenda.csv").write_text("x" * 100)
-        time.sleep(0.01)
-        area.enforce()
-    assert sorted(p.name for p in area.path.iterdir()) == ["csv-k7", "csv-k8", "csv-k9"]  # the newest
-    (area.new_entry("gesprek", "big") / "g.md").write_text("y" * 20_000)  # over the byte cap on its own
-    area.enforce()
-    assert not (area.path / "gesprek-big").exists()
-
-
-def test_stale_export_folders_of_ended_processes_are_pruned(tmp_path):
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    stale = tmp_path / f"{PREFIX}{dead.pid}-abc123"
-    stale.mkdir()
-    (stale / "gesprek.md").write_text("een vraag van een gebruiker")
-    alive = tmp_path / f"{PREFIX}{os.getpid()}-def456"
-    alive.mkdir()
-    legacy_old = tmp_path / f"{PREFIX}oudeformaat"
-    legacy_old.mkdir()
-    os.utime(legacy_old, (time.time() - 3 * 3600,) * 2)
-    removed = prune_stale(tmp_path)
-    assert set(removed) == {stale, legacy_old} and alive.exists()
-
-
 # -- row 2: ask --file ------------------------------------------------------------------------
 def test_row2_question_file_refuses_devices_and_binary_files(tmp_path):
     with pytest.raises(UserInputError, match="geen gewoon bestand"):
@@ -160,14 +131,20 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("WERKAGENDA_")} | {"ANONYMIZED_TELEMETRY": "False"}
 
 
-def _area_of(parent: Path, pid: int) -> Path:
-    found = list(parent.glob(f"{PREFIX}{pid}-*"))
-    assert len(found) == 1, found
-    return found[0]
-
-
 def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def _scratch_env(scratch: Path) -> dict[str, str]:
+    """Every place the app could write a temporary file (Python's and Gradio's temp dirs), in one folder
+    the test can look into."""
+    (scratch / "gradio").mkdir(parents=True, exist_ok=True)
+    return {"TMPDIR": str(scratch), "GRADIO_TEMP_DIR": str(scratch / "gradio")}
+
+
+def _user_files(folder: Path) -> list[Path]:
+    """Files that could hold what a user asked or looked up (a conversation, a CSV, an upload)."""
+    return [p for p in _files(folder) if p.suffix in (".md", ".csv", ".txt", ".json")]
 
 
 @pytest.fixture(scope="module")
@@ -176,9 +153,8 @@ def app_proc(index_settings, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("hardening-app")
     shutil.copytree(index_settings.data_dir, base / "data")
-    (base / "exports").mkdir()
-    app = start_app(base / "data", base / "app.log", extra_env={"WERKAGENDA_EXPORT_PARENT": str(base / "exports")})
-    app.export_parent = base / "exports"
+    app = start_app(base / "data", base / "app.log", extra_env=_scratch_env(base / "scratch"))
+    app.scratch = base / "scratch"
     try:
         yield app
     finally:
@@ -256,8 +232,7 @@ def test_row1_huge_bodies_get_413_and_memory_stays_flat(app_proc):
 
 @pytest.mark.slow
 def test_row3_uploads_are_refused_and_nothing_is_kept(app_proc):
-    area = _area_of(app_proc.export_parent, app_proc.pid)
-    before = _files(area)
+    before = _files(app_proc.scratch)
     boundary = "grens123"
     payload = b"x" * (1 << 20)
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n"
@@ -266,7 +241,7 @@ def test_row3_uploads_are_refused_and_nothing_is_kept(app_proc):
                 for _ in range(40)]
     assert {s for s, _ in statuses} == {403}
     assert "geen bestanden" in statuses[0][1]["detail"]
-    assert _files(area) == before  # nothing written
+    assert _files(app_proc.scratch) == before  # nothing written
 
 
 def _queue_call(url: str, fn_index: int, data: list, session: str) -> dict:
@@ -284,27 +259,31 @@ def _queue_call(url: str, fn_index: int, data: list, session: str) -> dict:
 
 
 @pytest.mark.slow
-def test_row4_table_searches_through_the_queue_keep_a_bounded_number_of_csv_files(app_proc):
-    from assistant.web.export_area import MAX_FILES_PER_KIND, MAX_TOTAL_BYTES
-
+def test_row4_table_searches_and_csv_downloads_through_the_queue_write_no_file(app_proc):
     with urllib.request.urlopen(app_proc.url + "config", timeout=30) as response:
         config = json.loads(response.read())
     by_elem = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
-    search = by_elem["zoek-agenda"]
-    fn_index = next(d["id"] for d in config["dependencies"]
-                    if [search, "change"] in [list(t) for t in d["targets"]])
-    inputs = next(d["inputs"] for d in config["dependencies"] if d["id"] == fn_index)
-    area = _area_of(app_proc.export_parent, app_proc.pid)
+
+    def handler(elem: str, event: str) -> tuple[int, list[int]]:
+        dep = next(d for d in config["dependencies"] if [by_elem[elem], event] in [list(t) for t in d["targets"]])
+        return dep["id"], dep["inputs"]
+
+    search, (fn_search, inputs) = by_elem["zoek-agenda"], handler("zoek-agenda", "change")
+    fn_csv, csv_inputs = handler("download-csv", "click")
+    before = _files(app_proc.scratch)
     for i in range(100):
-        # i spaces: a different view each time (a new file before), yet the whole table (~114 kB) in each
+        # i spaces: a different view each time (a new CSV file each before), yet the whole table (~114 kB)
         data = [" " * (i + 1) if cid == search else "alle" for cid in inputs]
-        result = _queue_call(app_proc.url, fn_index, data, f"sessie{i}")
+        result = _queue_call(app_proc.url, fn_search, data, f"sessie{i}")
         assert result.get("success"), result
-    csvs = [p for p in _files(area) if p.suffix == ".csv"]
-    total = sum(p.stat().st_size for p in _files(area))
-    print(f"\n[row 4] 100 zoekopdrachten → {len(csvs)} CSV-bestanden, {total / 1e6:.2f} MB in de exportmap")
-    assert len(csvs) <= MAX_FILES_PER_KIND and total <= MAX_TOTAL_BYTES
-    assert not [p for p in app_proc.export_parent.iterdir() if p != area]  # one folder for this process
+    for i in range(20):  # the download itself: its text goes to the browser, not to a file
+        data = [" " * (i + 1) if cid == search else "alle" for cid in csv_inputs]
+        result = _queue_call(app_proc.url, fn_csv, data, f"csv{i}")
+        payload = json.loads(result["output"]["data"][0])
+        assert payload["naam"] == "werkagenda.csv" and payload["tekst"].startswith("\ufeffProgrammalijn;")
+    written = [p for p in _files(app_proc.scratch) if p not in before]
+    print(f"\n[row 4] 100 zoekopdrachten en 20 CSV-downloads → {len(written)} bestanden geschreven")
+    assert written == []
 
 
 @pytest.mark.slow
@@ -324,27 +303,23 @@ def test_row9_bad_api_arguments_get_a_dutch_4xx_not_a_500(app_proc):
 
 
 @pytest.mark.slow
-def test_row6_sigterm_removes_the_export_folder_and_a_start_prunes_dead_ones(index_settings, tmp_path):
+def test_row6_a_conversation_leaves_nothing_on_disk_and_sigterm_stops_the_app(index_settings, tmp_path):
     from tests.test_load import start_app
 
     shutil.copytree(index_settings.data_dir, tmp_path / "data")
-    parent = tmp_path / "exports"
-    parent.mkdir()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    leftover = parent / f"{PREFIX}{dead.pid}-kill9"  # what a kill -9 leaves behind
-    leftover.mkdir()
-    (leftover / "werkagenda-gesprek.md").write_text("Vraag 1: een vraag van een gebruiker")
-    app = start_app(tmp_path / "data", tmp_path / "app.log", extra_env={"WERKAGENDA_EXPORT_PARENT": str(parent)})
+    scratch = tmp_path / "scratch"
+    app = start_app(tmp_path / "data", tmp_path / "app.log", extra_env=_scratch_env(scratch))
     try:
-        assert not leftover.exists()
-        area = _area_of(parent, app.pid)
+        status, _ = _post(app.url + "gradio_api/call/v2/ask", b'{"question": "Komt er een digitale identiteitswallet?"}')
+        assert status == 200
         status, _ = _post(app.url + "gradio_api/call/v2/agenda", b'{"zoek": "wallet"}')
-        assert status == 200 and area.is_dir()
+        assert status == 200
     finally:
         app.stop()  # SIGTERM to its process group
     assert app.proc.returncode is not None
-    assert list(parent.iterdir()) == [], list(parent.iterdir())
+    assert _user_files(scratch) == [], _user_files(scratch)
+    data_files = {p.name for p in _files(tmp_path / "data")}
+    assert not [n for n in data_files if n.endswith((".md", ".csv"))]
 
 
 @pytest.mark.slow
@@ -360,24 +335,24 @@ def test_row8_network_host_without_login_refuses_to_start(index_settings):
 # In-process app (rows 5 and 7)
 # --------------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_row5_a_150_turn_chat_keeps_one_export_file(assistant, tmp_path):
+def test_row5_a_150_turn_chat_writes_no_file_and_its_download_is_linear(assistant, tmp_path):
     from assistant.web.backend import ChatBackend
     from assistant.web.feedback import FeedbackStore
 
-    backend = ChatBackend(assistant, FeedbackStore.in_data_dir(tmp_path), export_dir=tmp_path / "exports")
+    backend = ChatBackend(assistant, FeedbackStore.in_data_dir(tmp_path / "feedback"))
+    before = set(_files(tmp_path))
     questions = [q["question"] for q in map(json.loads, (ROOT / "evals" / "dev.jsonl").read_text().splitlines()[:50])]
     turns: list[dict] = []
     sizes = []
     for i in range(150):
-        for out in backend.respond(questions[i % len(questions)], turns):
-            last = out
-        turns = last[1]  # outputs: (chat HTML, turns, export, status)
-        sizes.append(sum(p.stat().st_size for p in _files(backend.export_dir)))
-    exports = [p for p in _files(backend.export_dir) if p.suffix == ".md"]
-    print(f"\n[row 5] 150 beurten → {len(exports)} exportbestand, {sizes[-1] / 1e6:.2f} MB")
-    assert len(exports) == 1  # the latest state of this conversation only
-    assert "## Vraag 150:" in exports[0].read_text(encoding="utf-8")
-    assert sizes[-1] < 2 * sizes[74] + 100_000  # linear in the conversation, not quadratic
+        for view in backend.respond(questions[i % len(questions)], turns):
+            turns = view.turns
+        if i in (74, 149):
+            sizes.append(len(backend.conversation_download(turns).text.encode()))
+    print(f"\n[row 5] 150 beurten → download van {sizes[-1] / 1e6:.2f} MB, pas bij het klikken gemaakt")
+    assert set(_files(tmp_path)) == before  # nothing written while chatting
+    assert "## Vraag 150:" in backend.conversation_download(turns).text
+    assert sizes[-1] < 2 * sizes[0] + 100_000  # linear in the conversation
 
 
 @pytest.mark.slow

@@ -1,28 +1,28 @@
-"""The chat app's logic, without Gradio components: turns, filters, sources, feedback, exports and the
-agenda table for one opened Assistant (shared by all sessions). `blocks.py` wires it to Gradio."""
+"""The chat app's logic, without Gradio: turns, filters, sources, feedback, downloads and the agenda table
+for one opened Assistant (shared by all sessions). It returns plain views (`ChatView`, `TableView`,
+`Download`); `blocks.py` turns them into Gradio updates. Nothing here writes a file: a download is text that
+the page saves in the browser, so a conversation never lands on the server's disk (the feedback a user
+chooses to give is the one thing stored, in the data dir's SQLite file)."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
+import io
+import json
 import logging
-import shutil
 import time
-import unicodedata
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Literal
 
-import gradio as gr
 from pydantic import BaseModel, Field
 
 from assistant.errors import UserInputError, user_message
-from assistant.models import Answer, Filters, Turn
+from assistant.models import Answer, Turn, parse_filters
 from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions
 from assistant.retrieval import names_organisation
-from assistant.web.export import conversation_markdown, filters_text
-from assistant.web.export_area import ExportArea
+from assistant.text import fold
+from assistant.web.export import SOORT_NAMES, as_list, conversation_markdown
 from assistant.web.feedback import FeedbackStore
 from assistant.web.render import (
     CHAT_EMPTY_LOG, RATING_LABELS, answer_status, csv_name, render_chat, render_table, status_html,
@@ -37,12 +37,48 @@ ALL = "alle"  # the "no filter" value of every dropdown (Filters turns it into N
 TABLE_COLUMNS = [
     "Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders",
 ]
-TABLE_SOORT = {
-    "actie": "Actie", "doel": "Doel", "opgave": "Opgave", "resultaten": "Behaalde resultaten",
-    "programmalijn": "Inleiding", "sectie": "Tekstdeel",
-}
-
 FILTER_KEYS = ("programmalijn", "prioriteit", "uitvoerder", "document")  # the order of the chat's dropdowns
+
+
+class Keep:
+    """An output to leave as it is (the Blocks layer sends gr.skip())."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep()
+
+
+@dataclass(frozen=True)
+class ChatView:
+    """What one step of the chat shows: the chat HTML, the turns, the status line, whether the conversation
+    can be downloaded, and (after ✕ on a chip) which filter dropdown goes back to "alle"."""
+
+    chat: str | Keep
+    turns: list[dict]
+    status: str | Keep = KEEP
+    can_download: bool | Keep = KEEP
+    cleared_filter: str | None = None
+
+
+@dataclass(frozen=True)
+class TableView:
+    table: str
+    count: str  # status HTML
+    csv_label: str
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the browser saves (app.js `waDownload`): nothing is written on the server."""
+
+    name: str
+    text: str
+    mime: str = "text/markdown"
+
+    def payload(self) -> str:
+        return json.dumps({"naam": self.name, "tekst": self.text, "type": self.mime}, ensure_ascii=False)
 
 
 class UiAction(BaseModel):
@@ -59,16 +95,6 @@ class UiAction(BaseModel):
 # --------------------------------------------------------------------------------------------
 # The agenda table (Verken de agenda)
 # --------------------------------------------------------------------------------------------
-def _fold(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
-
-
-def _items(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value if str(v).strip()]
-    return [str(value)] if value else []
-
-
 def _bullets(items: list[str]) -> str:
     return "\n".join(f"• {i}" for i in items) if len(items) > 1 else "".join(items)
 
@@ -79,11 +105,11 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
         tekst = str(f.get("beschrijving") or chunk.text)
     elif chunk.soort == "doel":
         tekst = str(f.get("tekst") or chunk.text)
-        indicatoren = _items(f.get("indicatoren"))
+        indicatoren = as_list(f.get("indicatoren"))
         if indicatoren:
             tekst += "\nBeoogde indicatoren:\n" + _bullets(indicatoren)
     elif chunk.soort == "resultaten":
-        tekst = _bullets(_items(f.get("items"))) or chunk.text
+        tekst = _bullets(as_list(f.get("items"))) or chunk.text
     elif chunk.soort == "sectie":
         tekst = f"{chunk.titel}\n{chunk.text}" if chunk.titel else chunk.text
     else:
@@ -92,33 +118,38 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
     return {
         "Programmalijn": str(chunk.programmalijn or ""),
         "Prioriteit": prioriteit,
-        "Soort": TABLE_SOORT.get(chunk.soort, chunk.soort),
+        "Soort": SOORT_NAMES.get(chunk.soort, chunk.soort),
         "Nr.": str(chunk.nummer) if chunk.soort in ("actie", "doel") and chunk.nummer is not None else "",
         "Tekst": tekst.strip(),
-        "Resultaat t/m 2023": _bullets(_items(f.get("resultaat_2023"))),
-        "Resultaat t/m 2025": _bullets(_items(f.get("resultaat_2025"))),
+        "Resultaat t/m 2023": _bullets(as_list(f.get("resultaat_2023"))),
+        "Resultaat t/m 2025": _bullets(as_list(f.get("resultaat_2025"))),
         "Uitvoerders": str(f.get("uitvoerder_tekst") or ", ".join(chunk.uitvoerders)),
     }
 
 
+def csv_text(rows: Sequence[dict[str, str]]) -> str:
+    """The rows as a Dutch-Excel CSV: ';'-separated (Dutch Excel uses the comma as decimal separator),
+    with a BOM so that Excel opens it as UTF-8."""
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=TABLE_COLUMNS, delimiter=";", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    writer.writerows(rows)
+    return "\ufeff" + out.getvalue()
+
+
 # --------------------------------------------------------------------------------------------
-# The app's logic, without Gradio components
+# The app's logic
 # --------------------------------------------------------------------------------------------
 class ChatBackend:
-    """Turns, filters, sources, feedback and exports for one Assistant (shared by all sessions)."""
+    """Turns, filters, sources, feedback and downloads for one Assistant (shared by all sessions)."""
 
-    def __init__(self, assistant, feedback: FeedbackStore | None = None, export_dir: Path | None = None):
+    def __init__(self, assistant, feedback: FeedbackStore | None = None):
         self.assistant = assistant
         self.by_id: dict[str, Chunk] = {c.id: c for c in assistant.chunks}
         self.feedback = feedback or FeedbackStore.in_data_dir(assistant.settings.data_dir)
-        # One bounded folder per process, removed at exit (export_area.py); a test may pass its own.
-        self.exports = ExportArea(Path(export_dir).resolve()) if export_dir else ExportArea.for_process()
-        self.export_dir = self.exports.path
-        self.export_dir.mkdir(parents=True, exist_ok=True)
-        self.agenda_doc = next((c.document for c in assistant.chunks if c.soort == "actie"), "")
-        agenda = sorted((c for c in assistant.chunks if c.document == self.agenda_doc), key=lambda c: c.seq)
+        agenda = sorted((c for c in assistant.chunks if c.document == assistant.agenda_doc), key=lambda c: c.seq)
         self.rows: list[tuple[Chunk, dict[str, str]]] = [(c, agenda_row(c)) for c in agenda]
-        self._folded = [_fold(" ".join(r.values())) for _, r in self.rows]
+        self._folded = [fold(" ".join(r.values())) for _, r in self.rows]
 
     # -- filter choices -----------------------------------------------------------------------
     def programmalijn_choices(self) -> list[tuple[str, str]]:
@@ -144,9 +175,9 @@ class ChatBackend:
         return [org for org in ORGANISATIONS if any(mentions(cell, org) for cell in cells if cell)]
 
     def uitvoerder_choices(self) -> list[tuple[str, str]]:
-        orgs = sorted(self.organisations(), key=lambda o: _fold(o.code))
+        orgs = sorted(self.organisations(), key=lambda o: fold(o.code))
         return [("Alle uitvoerders", ALL)] + [
-            (o.code if _fold(o.name) == _fold(o.code) else f"{o.code} ({o.name})", o.code) for o in orgs
+            (o.code if fold(o.name) == fold(o.code) else f"{o.code} ({o.name})", o.code) for o in orgs
         ]
 
     def filter_names(self) -> dict[str, dict[str, str]]:
@@ -162,55 +193,45 @@ class ChatBackend:
 
     def soort_choices(self) -> list[tuple[str, str]]:
         present = {c.soort for c, _ in self.rows}
-        return [("Alle soorten", ALL)] + [(name, key) for key, name in TABLE_SOORT.items() if key in present]
+        return [("Alle soorten", ALL)] + [(name, key) for key, name in SOORT_NAMES.items() if key in present]
 
     @staticmethod
     def filters_dict(programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL) -> dict[str, str]:
         values = {"programmalijn": programmalijn, "prioriteit": prioriteit, "uitvoerder": uitvoerder, "document": document}
         return {k: str(v) for k, v in values.items() if v not in (None, "", ALL, "Alle")}
 
-    @staticmethod
-    def make_filters(values: Mapping[str, Any]) -> Filters | None:
-        if not values:
-            return None
-        try:
-            return Filters(**values)
-        except ValueError as exc:
-            raise UserInputError(f"Ongeldige filterwaarde: {filters_text(values)}.") from exc
-
     # -- chat ---------------------------------------------------------------------------------
     def answer_stream(
         self, question: str, history: Sequence[Turn], filters: Mapping[str, Any]
     ) -> Iterator[tuple[str, Answer | None]]:
-        yield from self.assistant.ask_stream(question, list(history), self.make_filters(filters))
+        yield from self.assistant.ask_stream(question, list(history), parse_filters(filters))
 
     @staticmethod
     def history(turns: Sequence[dict]) -> list[Turn]:
         """The answered turns of a conversation, as the engine's follow-up logic needs them."""
         return [Turn(question=t["question"], citation_ids=t.get("citation_ids", [])) for t in turns if "answer" in t]
 
-    def respond(self, question, turns, programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL):
-        """Gradio generator: stream the answer into the chat, then the answer with its own sources,
-        the export and one status line. Outputs: (chat HTML, turns, export, status)."""
+    def respond(self, question, turns, programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL) -> Iterator[ChatView]:
+        """Stream the answer into the chat, then the answer with its own sources and one status line."""
         turns = list(turns or [])
         question = str(question or "").strip()
         if not question:
-            yield (gr.skip(), turns, gr.skip(), status_html("Typ eerst een vraag."))
+            yield ChatView(KEEP, turns, status_html("Typ eerst een vraag."))
             return
         filters = self.filters_dict(programmalijn, prioriteit, uitvoerder, document)
-        busy = status_html("Bezig met zoeken …", announce=False)
-        yield (render_chat(turns, self.by_id, (question, ""), "bezig"), turns, gr.skip(), busy)
+        yield ChatView(render_chat(turns, self.by_id, (question, ""), "bezig"), turns,
+                       status_html("Bezig met zoeken …", announce=False))
         try:
             final: Answer | None = None
             for text, final in self.answer_stream(question, self.history(turns), filters):
                 if final is None:
-                    yield (render_chat(turns, self.by_id, (question, text), "bezig"), turns, gr.skip(), gr.skip())
+                    yield ChatView(render_chat(turns, self.by_id, (question, text), "bezig"), turns)
             assert final is not None
         except Exception as exc:  # shown as a Dutch message in the chat, never as a stack trace
             if not isinstance(exc, UserInputError):
                 log.exception("vraag mislukt: %r", question)
             turns.append({"question": question, "error": user_message(exc)})
-            yield (render_chat(turns, self.by_id, phase="klaar"), turns, gr.skip(), status_html(user_message(exc)))
+            yield ChatView(render_chat(turns, self.by_id, phase="klaar"), turns, status_html(user_message(exc)))
             return
         turns.append({
             "question": final.question or question,
@@ -220,34 +241,26 @@ class ChatBackend:
             "feedback_id": None,
             "rating": None,
         })
-        yield (
-            render_chat(turns, self.by_id, phase="klaar"), turns,
-            gr.update(value=str(self.export_conversation(turns)), interactive=True), answer_status(final),
-        )
+        yield ChatView(render_chat(turns, self.by_id, phase="klaar"), turns, answer_status(final), can_download=True)
 
-    def reset(self):
-        """Outputs: (chat HTML, turns, export, status, question box)."""
-        return CHAT_EMPTY_LOG, [], gr.update(value=None, interactive=False), status_html("Nieuw gesprek gestart."), ""
+    def reset(self) -> ChatView:
+        return ChatView(CHAT_EMPTY_LOG, [], status_html("Nieuw gesprek gestart."), can_download=False)
 
     # -- buttons inside the chat HTML ---------------------------------------------------------
-    def act(self, payload, turns, programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL):
-        """A feedback button or filter chip (sent by the page script). Outputs: (chat HTML, turns,
-        status, programmalijn, prioriteit, uitvoerder, document)."""
+    def act(self, payload, turns) -> ChatView:
+        """A feedback button or filter chip (sent by the page script)."""
         turns = list(turns or [])
-        keep = (gr.skip(),) * 4
         try:
             action = UiAction.model_validate_json(payload or "{}")
         except ValueError:
-            return (gr.skip(), turns, status_html("Die knop werkte niet; probeer het opnieuw."), *keep)
+            return ChatView(KEEP, turns, status_html("Die knop werkte niet; probeer het opnieuw."))
         if action.actie == "filter-weg" and action.filter in FILTER_KEYS:
-            updates = tuple(gr.update(value=ALL) if key == action.filter else gr.skip() for key in FILTER_KEYS)
-            name = {"programmalijn": "programmalijn", "prioriteit": "prioriteit", "uitvoerder": "uitvoerder",
-                    "document": "document"}[action.filter]
-            return (gr.skip(), turns, status_html(f"Het filter op {name} is weggehaald."), *updates)
+            return ChatView(KEEP, turns, status_html(f"Het filter op {action.filter} is weggehaald."),
+                            cleared_filter=action.filter)
         if action.actie in ("oordeel", "toelichting") and action.oordeel in RATING_LABELS and action.beurt:
             turns, status = self.give_feedback(action.oordeel, turns, action.toelichting, action.beurt - 1)
-            return (render_chat(turns, self.by_id), turns, status, *keep)
-        return (gr.skip(), turns, gr.skip(), *keep)
+            return ChatView(render_chat(turns, self.by_id), turns, status)
+        return ChatView(KEEP, turns)
 
     # -- feedback -----------------------------------------------------------------------------
     def give_feedback(self, rating: str, turns, comment: str = "", index: int | None = None):
@@ -281,33 +294,20 @@ class ChatBackend:
         turns[index] = turn
         return turns, status_html(f"{message} Je koos: {RATING_LABELS[rating]}.")
 
-    # -- exports ------------------------------------------------------------------------------
-    def _prune_exports(self) -> None:
-        """At most a fixed number of downloads per kind and bytes in all (export_area.MAX_*), oldest first."""
-        self.exports.enforce()
-
-    def export_conversation(self, turns: Sequence[dict]) -> Path:
-        """The conversation as Markdown. It replaces this conversation's previous export, so a long chat
-        keeps one file (not one per turn), and the folder stays bounded across sessions."""
-        answered = [t for t in turns if "answer" in t]
+    # -- downloads (made when the user asks, saved by the browser) -----------------------------
+    def conversation_download(self, turns: Sequence[dict]) -> Download | None:
+        """The conversation as Markdown with its sources; None when nothing has been answered yet."""
+        answered = [t for t in (turns or []) if isinstance(t, Mapping) and "answer" in t]
+        if not answered:
+            return None
         text = conversation_markdown(
             [Answer.model_validate(t["answer"]) for t in answered], self.by_id, [t.get("filters") for t in answered]
         )
-        for turn in answered[:-1]:  # the path is ours only if it lies in our folder (turns may come from a client)
-            previous = turn.pop("export", None)
-            if isinstance(previous, str) and self.exports.owns(previous) and Path(previous).parent != self.export_dir:
-                shutil.rmtree(Path(previous).parent, ignore_errors=True)
-        folder = self.exports.new_entry("gesprek", uuid.uuid4().hex)
-        path = folder / f"werkagenda-gesprek-{time.strftime('%Y%m%d-%H%M')}.md"
-        path.write_text(text, encoding="utf-8")
-        if answered:
-            answered[-1]["export"] = str(path)
-        self._prune_exports()
-        return path
+        return Download(f"werkagenda-gesprek-{time.strftime('%Y%m%d-%H%M')}.md", text)
 
     # -- the agenda table ---------------------------------------------------------------------
     def table_rows(self, zoek: str = "", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL) -> list[dict[str, str]]:
-        terms = _fold(str(zoek or "")).split()
+        terms = fold(str(zoek or "")).split()
         org = by_code(str(uitvoerder)) if uitvoerder not in (None, "", ALL) else None
         out = []
         for (chunk, row), folded in zip(self.rows, self._folded):
@@ -325,26 +325,19 @@ class ChatBackend:
             out.append(row)
         return out
 
-    def write_csv(self, rows: Sequence[dict[str, str]], key: str, name: str = "werkagenda.csv") -> Path:
-        """The rows as a Dutch-Excel CSV: ';'-separated, UTF-8 with BOM, named after the filter."""
-        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-        folder = self.exports.new_entry("csv", digest)  # one per view, at most export_area.MAX_FILES_PER_KIND
-        path = folder / name
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens it as UTF-8
-            # Dutch Excel uses the comma as decimal separator and expects ';' between fields
-            writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS, delimiter=";", quoting=csv.QUOTE_MINIMAL)
-            writer.writeheader()
-            writer.writerows(rows)
-        self._prune_exports()
-        return path
-
-    def explore(self, zoek="", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL):
-        """Outputs: (table HTML, CSV download, count)."""
-        rows = self.table_rows(zoek, programmalijn, prioriteit, soort, uitvoerder)
+    @staticmethod
+    def _csv_name(zoek, programmalijn, prioriteit, soort, uitvoerder) -> str:
         used = {k: ("" if v in (None, ALL) else str(v)) for k, v in
                 dict(programmalijn=programmalijn, prioriteit=prioriteit, soort=soort, uitvoerder=uitvoerder).items()}
-        name = csv_name(str(zoek or "").strip(), **used)
-        csv_path = self.write_csv(rows, "|".join(str(v) for v in (zoek, programmalijn, prioriteit, soort, uitvoerder)), name)
+        return csv_name(str(zoek or "").strip(), **used)
+
+    def explore(self, zoek="", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL) -> TableView:
+        rows = self.table_rows(zoek, programmalijn, prioriteit, soort, uitvoerder)
+        name = self._csv_name(zoek, programmalijn, prioriteit, soort, uitvoerder)
         count = f"{len(rows)} van {len(self.rows)} onderdelen van de werkagenda."
         table = render_table(rows, TABLE_COLUMNS, f"Onderdelen van de werkagenda: {count}")
-        return table, gr.update(value=str(csv_path), label=f"Download als CSV ({name})"), status_html(count)
+        return TableView(table, status_html(count), f"Download als CSV ({name})")
+
+    def csv_download(self, zoek="", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL) -> Download:
+        rows = self.table_rows(zoek, programmalijn, prioriteit, soort, uitvoerder)
+        return Download(self._csv_name(zoek, programmalijn, prioriteit, soort, uitvoerder), csv_text(rows), "text/csv")

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.errors import UserInputError, user_message
 from assistant.models import Turn
-from assistant.web.backend import ALL, ChatBackend, UiAction
+from assistant.web.backend import ALL, FILTER_KEYS, KEEP, ChatBackend, Download, Keep, UiAction
 from assistant.web.export import context_line
 from assistant.web.feedback import FeedbackStore, normalise_rating
 from assistant.web.limits import api_signatures
@@ -76,71 +76,36 @@ def make_theme() -> gr.themes.Base:
 
 
 STATIC = Path(__file__).parent / "static"
-CSS = (STATIC / "app.css").read_text(encoding="utf-8")
-# lang="nl" is also patched into the served HTML (DutchHtmlMiddleware); the script keeps it so and
-# runs the chat's own buttons, links and live region (see its header).
-# Gradio scopes `css` to its content (".gradio-container .contain …"); the page's own padding lives
-# outside that, so it is set here: Gradio pads the app by 32 px a side, a fifth of a 320 px phone.
-PAGE_CSS = """
-@media (max-width: 600px) {
-  .gradio-container .app { padding-left: 6px !important; padding-right: 6px !important; }
-  .gradio-container { padding-left: 0 !important; padding-right: 0 !important; }
-}
-"""
-HEAD = (
-    '<meta name="description" content="Stel vragen over de Werkagenda Waardengedreven Digitaliseren; '
-    f'elk antwoord noemt zijn bronnen.">\n<style>{PAGE_CSS}</style>\n<script>\n'
-    + (STATIC / "app.js").read_text(encoding="utf-8") + "</script>\n"
-)
 
-HEADER_HTML = """
-<header class="wa-header">
-  <span class="wa-lint">Waardengedreven Digitaliseren</span>
-  <h1>Werkagenda-assistent</h1>
-  <p>Stel een vraag over de Werkagenda Waardengedreven Digitaliseren (2022). Elk antwoord verwijst met
-  genummerde bronnen [1], [2] naar de prioriteit, het doel of de actie waarop het rust.</p>
-</header>
-"""
 
-ABOUT_MD = f"""
-## Over deze assistent
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
 
-De assistent beantwoordt vragen over de **Werkagenda Waardengedreven Digitaliseren** (november 2022)
-en het artikel *De werkagenda: een jaar onderweg* (2023). Hij zoekt de passende onderdelen van de
-werkagenda op en stelt daaruit een antwoord samen. Elk feit in een antwoord heeft een nummer, zoals [1].
-Onder elk antwoord staan **zijn eigen bronnen**: een klik op [1] opent bron 1 van dát antwoord op zijn
-plaats, met het volledige onderdeel en een link naar het brondocument; "Terug naar het antwoord" brengt je
-terug naar het nummer.
 
-- **Vragen die niet over de werkagenda gaan** krijgen het eerlijke antwoord dat de werkagenda daar niets
-  over zegt, met de officiële plek waar je wel terechtkunt en vragen die de assistent wel kan beantwoorden.
-- **Vervolgvragen** ("En wie voert die uit?") gaan over het vorige antwoord. Met **Nieuw gesprek** begin je opnieuw.
-- **Filters** beperken het zoeken tot een programmalijn, prioriteit, uitvoerende organisatie of document.
-  Een actief filter staat als knop boven het invoerveld; met ✕ haal je het weg.
-- **Verken de agenda** toont de hele werkagenda als tabel, die je kunt doorzoeken, filteren en downloaden
-  (CSV met puntkomma's, zoals Excel in het Nederlands verwacht).
-
-### Privacy
-Je vragen worden niet blijvend bewaard. Zolang de app draait staat je gesprek in één tijdelijk bestand op
-de server, zodat **Download gesprek** het kan geven; dat bestand wordt vervangen bij elk nieuw antwoord en
-verwijderd als de app stopt. Alleen als je een antwoord beoordeelt (de knoppen **{RATING_LABELS["up"]}** of
-**{RATING_LABELS["down"]}** onder het antwoord) worden de vraag, het antwoord, de bronnen, je beoordeling en je
-eventuele toelichting opgeslagen, om de assistent te verbeteren. Zet daarom geen persoonsgegevens in je vraag
-of toelichting.
-
-### Toegankelijkheid
-Alle onderdelen zijn met het toetsenbord te bedienen: met Tab ga je naar het volgende onderdeel, met
-Enter verstuur je je vraag, met de pijltjestoetsen wissel je van tabblad. Een nummer als [1] in een
-antwoord is een link naar die bron. Een nieuw antwoord wordt één keer voorgelezen als het klaar is.
-"""
+CSS = _static("app.css")
+# The page's own head: its description, the CSS outside Gradio's scope (page.css) and the script that keeps
+# lang="nl" (also patched into the served HTML, server.DutchHtmlMiddleware) and runs the chat's own buttons,
+# links, live region and downloads (see its header).
+HEAD = f"{_static('head.html')}<style>\n{_static('page.css')}</style>\n<script>\n{_static('app.js')}</script>\n"
+HEADER_HTML = _static("header.html")
+ABOUT_MD = _static("over.md").replace("{up}", RATING_LABELS["up"]).replace("{down}", RATING_LABELS["down"])
 
 
 # --------------------------------------------------------------------------------------------
 # The Blocks app
 # --------------------------------------------------------------------------------------------
-def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path | None = None) -> gr.Blocks:
+def _out(value):
+    """A backend value as a Gradio output: KEEP leaves the component as it is."""
+    return gr.skip() if value is KEEP else value
+
+
+def _download_state(can: bool | Keep):
+    return gr.skip() if can is KEEP else gr.update(interactive=bool(can))
+
+
+def build_app(assistant, feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The chat interface for one opened Assistant; serve it with `serve(...)` (theme, css, lang fix)."""
-    backend = ChatBackend(assistant, feedback, export_dir)
+    backend = ChatBackend(assistant, feedback)
     names = backend.filter_names()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
         demo.backend = backend  # for serve() and tests
@@ -172,8 +137,8 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                         with gr.Row():
                             send = gr.Button("Verstuur vraag", variant="primary", elem_id="verstuur", scale=2, min_width=140)
                             new = gr.Button("Nieuw gesprek", elem_id="nieuw-gesprek", size="md", scale=1, min_width=120)
-                            export = gr.DownloadButton(
-                                "Download gesprek", value=None, interactive=False, elem_id="download-gesprek",
+                            export = gr.Button(
+                                "Download gesprek", interactive=False, elem_id="download-gesprek",
                                 size="md", scale=1, min_width=140,
                             )
                         status = gr.HTML(status_html(""), elem_id="status", padding=False)
@@ -182,6 +147,8 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                         bridge = gr.Textbox(visible="hidden", elem_id="wa-brug", label="Actie", elem_classes="wa-verborgen")
                         bridge_ask = gr.Button("Vraag stellen", visible="hidden", elem_id="wa-brug-vraag", elem_classes="wa-verborgen")
                         bridge_act = gr.Button("Actie uitvoeren", visible="hidden", elem_id="wa-brug-actie", elem_classes="wa-verborgen")
+                        # A download's text on its way to the browser (app.js waDownload saves it there).
+                        file_out = gr.Textbox(visible="hidden", elem_id="wa-bestand", label="Bestand", elem_classes="wa-verborgen")
                     with gr.Column(scale=1, min_width=240, elem_classes="wa-voorbeelden", elem_id="voorbeelden"):
                         example_buttons: list[tuple[gr.Button, str]] = []
                         gr.Markdown("## Voorbeeldvragen\nKlik op een vraag om hem meteen te stellen.")
@@ -209,10 +176,9 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                     t_soort = gr.Dropdown(backend.soort_choices(), value=ALL, label="Soort", elem_id="tabel-soort", min_width=200)
                     t_uitv = gr.Dropdown(backend.uitvoerder_choices(), value=ALL, label="Uitvoerder (organisatie)",
                                          elem_id="tabel-uitvoerder", min_width=200)
-                    t_csv = gr.DownloadButton("Download als CSV", elem_id="download-csv", min_width=200)
+                    t_csv = gr.Button("Download als CSV", elem_id="download-csv", min_width=200)
                 t_count = gr.HTML(status_html(""), elem_id="tabel-aantal", padding=False)
-                table0, _, _ = backend.explore()
-                table = gr.HTML(table0, elem_id="agenda-tabel", padding=False)
+                table = gr.HTML(backend.explore().table, elem_id="agenda-tabel", padding=False)
 
             with gr.Tab("Over deze assistent", id="over", elem_id="paneel-over"):
                 gr.Markdown(ABOUT_MD)
@@ -225,9 +191,13 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
         def take_question(text: str):
             return str(text or ""), ""
 
+        def respond(*args):
+            for view in backend.respond(*args):
+                yield _out(view.chat), view.turns, _download_state(view.can_download), _out(view.status)
+
         def run_after(event):
             return event.then(
-                backend.respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="antwoorden",
+                respond, ask_inputs, ask_outputs, api_visibility="private", concurrency_id="antwoorden",
                 show_progress="hidden",
             )
 
@@ -243,9 +213,23 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
                 return ""
 
         run_after(bridge_ask.click(suggested, [bridge], [pending], queue=False, api_visibility="private"))
-        bridge_act.click(backend.act, [bridge, turns, *filter_inputs], [chat, turns, status, *filter_inputs],
-                         queue=False, api_visibility="private")
-        new.click(backend.reset, None, [chat, turns, export, status, question], queue=False, api_visibility="private")
+        def act(payload, turns_now):
+            view = backend.act(payload, turns_now)
+            dropdowns = [gr.update(value=ALL) if key == view.cleared_filter else gr.skip() for key in FILTER_KEYS]
+            return _out(view.chat), view.turns, _out(view.status), *dropdowns
+
+        def reset():
+            view = backend.reset()
+            return view.chat, view.turns, _download_state(view.can_download), view.status, ""
+
+        def save(download: Download | None):
+            """The file's text for the browser; the `.then` below saves it there (nothing on the server's disk)."""
+            return download.payload() if download else gr.skip()
+
+        bridge_act.click(act, [bridge, turns], [chat, turns, status, *filter_inputs], queue=False, api_visibility="private")
+        new.click(reset, None, [chat, turns, export, status, question], queue=False, api_visibility="private")
+        export.click(lambda t: save(backend.conversation_download(t)), [turns], [file_out], api_visibility="private",
+                     show_progress="hidden").then(None, [file_out], None, js="(p) => window.waDownload(p)")
 
         def show_chips(*values):
             return render_chips(ChatBackend.filters_dict(*values), names)
@@ -258,14 +242,22 @@ def build_app(assistant, feedback: FeedbackStore | None = None, export_dir: Path
         # -- wiring: the agenda table ---------------------------------------------------------
         t_inputs = [t_zoek, t_prog, t_prio, t_soort, t_uitv]
         t_outputs = [table, t_csv, t_count]
-        t_zoek.change(backend.explore, t_inputs, t_outputs, api_visibility="private", trigger_mode="always_last",
+
+        def explore(*values):
+            view = backend.explore(*values)
+            return view.table, gr.update(value=view.csv_label), view.count
+
+        t_zoek.change(explore, t_inputs, t_outputs, api_visibility="private", trigger_mode="always_last",
                       show_progress="hidden")
         for dd in (t_prio, t_soort, t_uitv):
-            dd.change(backend.explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
+            dd.change(explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
         t_prog.change(lambda p: gr.update(choices=backend.prioriteit_choices(p), value=ALL), [t_prog], [t_prio],
                       queue=False, api_visibility="private").then(
-            backend.explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
-        demo.load(backend.explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
+            explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
+        demo.load(explore, t_inputs, t_outputs, api_visibility="private", show_progress="hidden")
+
+        t_csv.click(lambda *v: save(backend.csv_download(*v)), t_inputs, [file_out], api_visibility="private",
+                    show_progress="hidden").then(None, [file_out], None, js="(p) => window.waDownload(p)")
 
         # -- the public API (gradio_client) ---------------------------------------------------
         _register_api(backend)

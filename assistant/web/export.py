@@ -1,6 +1,6 @@
 """A conversation as a Markdown document with its sources, and the per-source fields the UI shows.
 
-Pure functions over answers and chunks; the Gradio app writes the result to a file for download.
+Pure functions over answers and chunks; the browser saves the result (backend.Download).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ FILTER_NAMES = {
 }
 
 
-def _list(value) -> list[str]:
+def as_list(value) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if str(v).strip()]
     return [str(value)] if value and str(value).strip() else []
@@ -40,7 +40,7 @@ def source_fields(chunk: Chunk) -> list[tuple[str, str | list[str]]]:
     out: list[tuple[str, str | list[str]]] = []
 
     def add(label: str, value) -> None:
-        items = _list(value)
+        items = as_list(value)
         if items:
             out.append((label, items if isinstance(value, list) else items[0]))
 
@@ -49,7 +49,7 @@ def source_fields(chunk: Chunk) -> list[tuple[str, str | list[str]]]:
         add("Noot", f.get("notes", []))
         add("Resultaat t/m 2023", f.get("resultaat_2023", []))
         add("Resultaat t/m 2025", f.get("resultaat_2025", []))
-        add("Uitvoerders", f.get("uitvoerder_tekst") or ", ".join(_list(f.get("uitvoerders")) or chunk.uitvoerders))
+        add("Uitvoerders", f.get("uitvoerder_tekst") or ", ".join(as_list(f.get("uitvoerders")) or chunk.uitvoerders))
     elif chunk.soort == "doel":
         add("Doel", f.get("tekst") or chunk.text)
         add("Toelichting", f.get("items", []))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -14,7 +16,6 @@ from assistant.errors import UserInputError
 from assistant.settings import Settings
 from assistant.web.backend import ChatBackend
 from assistant.web.blocks import CSS, HEAD, build_app, make_theme
-from assistant.web.export_area import exit_on_sigterm
 from assistant.web.feedback import FeedbackStore
 from assistant.web.limits import RequestGuard, exposure_problem, is_loopback
 
@@ -83,7 +84,7 @@ def serve(
         auth_message="Log in om de Werkagenda-assistent te gebruiken." if auth else None,
         prevent_thread_lock=True, quiet=True, show_error=False, footer_links=[], run_history=False,
         enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False, max_file_size=0,
-        allowed_paths=[str(backend.export_dir)], blocked_paths=blocked,
+        allowed_paths=[], blocked_paths=blocked,
         # RequestGuard (limits.py): body limit, no uploads, login back-off, Dutch 4xx for the API
         app_kwargs={"middleware": [
             Middleware(RequestGuard, signatures=lambda: getattr(backend, "api_signatures", {})),
@@ -97,6 +98,17 @@ def serve(
         finally:
             demo.close()
     return url
+
+
+def exit_on_sigterm() -> None:
+    """Let SIGTERM end the process like Ctrl+C, so that the server closes and `finally` blocks run."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def launch(
@@ -117,7 +129,7 @@ def launch(
     if problem:
         raise UserInputError(problem)
     if block:
-        exit_on_sigterm()  # SIGTERM then removes the export folder like Ctrl+C does
+        exit_on_sigterm()
     started = time.perf_counter()
     notify("De assistent wordt gestart …")
     assistant = Assistant.open(settings, progress=True, notify=notify)

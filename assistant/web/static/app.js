@@ -200,4 +200,21 @@
       if (input) input.focus();
     }
   }, true);
+
+  // -- downloads --------------------------------------------------------------------------------
+  // The server sends the file's text ({naam, tekst, type} as JSON, made when the user clicks) and the
+  // browser saves it: a conversation or CSV is never written to the server's disk (backend.Download).
+  window.waDownload = function (payload) {
+    if (!payload) return;
+    var file;
+    try { file = JSON.parse(payload); } catch (e) { return; }
+    var blob = new Blob([file.tekst], { type: (file.type || "text/plain") + ";charset=utf-8" });
+    var url = URL.createObjectURL(blob), a = document.createElement("a");
+    a.href = url;
+    a.download = file.naam || "werkagenda.txt";
+    a.style.display = "none";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 1000);
+  };
 })();
