@@ -161,9 +161,17 @@ def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] |
     if not cell:
         return None
     ref = composer.cite(action)
-    what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
     lead = f"{cap(item_name(action))} wordt uitgevoerd door: {cell} {ref}"
     said: set[str] = set()
+    # "Wie voert het uit en wat is er t/m 2023 voorzien?" asks for the column too; it then takes the place
+    # of the action's description (which the source card shows in full).
+    columns = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects and _list(action.fields.get(k))]
+    if columns:
+        parts = [f"{FIELD_LABELS[k]}: {items_phrase(composer, _list(action.fields.get(k)), ref, False)}" for k in columns]
+        for k in columns:
+            said.update(_list(action.fields.get(k)))
+        return f"{lead}. {cap(' — '.join(parts))} {ref}", said
+    what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
     if what is not None:
         lead += f". Die actie: {sentence(what.text)} {ref}"
         said.add(what.text)

@@ -193,3 +193,16 @@ def test_how_many_skips_years_when_a_real_count_is_there():
     question = "Hoeveel Nederlanders hebben onvoldoende digitale basisvaardigheden?"
     text, _ = leads.lead_count(composer_for(question), analyse(question), hits("wwd-2022:1.1:opgave"))
     assert "2,5 miljoen" in text
+
+
+def test_who_with_a_result_column_gives_both():
+    question = "Welk departement is uitvoerder van de modernisering van de Archiefwet en wat is er t/m 2023 voorzien?"
+    text, said = leads.lead_who(composer_for(question), analyse(question), hits("wwd-2022:4.1:actie:4"))
+    assert "uitgevoerd door: OCW" in text and "Resultaat t/m 2023: " in text and "MDTO" in text
+    assert "Die actie:" not in text  # the column takes the description's place
+
+
+def test_a_short_list_quotes_its_items_whole():
+    from assistant.compose import LIST_LINE_LIMIT, list_line_limit
+
+    assert list_line_limit(2) > LIST_LINE_LIMIT and list_line_limit(20) == LIST_LINE_LIMIT
