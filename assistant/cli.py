@@ -311,13 +311,21 @@ class QuestionFile:
             self.warnings.append(f"{cut} regel(s) waren langer dan {self.max_chars} tekens; alleen het begin is gebruikt.")
 
 
+def _config_name(text: str) -> str:
+    """An eval configuration's name, checked while the arguments are read; evals/ loads only then."""
+    from evals.runner import CONFIG_NAMES
+
+    if text not in CONFIG_NAMES:
+        raise argparse.ArgumentTypeError(f"onbekende configuratie '{text}' (kies uit {', '.join(CONFIG_NAMES)})")
+    return text
+
+
 def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="meet de kwaliteit op een vragenbestand (JSONL)")
     ev.add_argument("questions", type=Path, metavar="VRAGEN.jsonl", help="één JSON-object per regel (zie DESIGN.md)")
     ev.add_argument("--json", action="store_true", help="resultaten als JSON op stdout")
     ev.add_argument("--report", type=Path, metavar="MAP", help="schrijf report.md, report.html en grafieken in deze map")
-    # evals/ loads only when the command runs; an unknown name gets the list of known ones from the runner
-    ev.add_argument("--config", nargs="+", default=["full"], metavar="NAAM",
+    ev.add_argument("--config", nargs="+", default=["full"], metavar="NAAM", type=_config_name,
                     help="configuraties om te vergelijken, bijv. full dense bm25 naive (standaard: full)")
     ev.add_argument("--min-hit5", type=float, metavar="X", help="ondergrens voor hit@5 (eerste configuratie); anders exitcode 1")
     ev.add_argument("--min-scope", type=float, metavar="X", help="ondergrens voor de scope-nauwkeurigheid; anders exitcode 1")
