@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.models import Filters, parse_filters
@@ -114,6 +114,11 @@ def _limits(args: argparse.Namespace):
     return IngestLimits(**overrides)
 
 
+def show(model, as_json: bool, text: Callable[[], str]) -> None:
+    """A command's result: its pydantic model as JSON (--json), else one Dutch summary."""
+    print(model.model_dump_json(indent=2) if as_json else text())
+
+
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index_access import ingest
 
@@ -121,15 +126,12 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         settings, paths=args.paths, rebuild=args.rebuild, progress=not args.json, use_cache=not args.no_cache,
         notify=lambda m: print(m, file=sys.stderr, flush=True), limits=_limits(args),
     )
-    if args.json:
-        print(report.model_dump_json(indent=2))
-    else:
-        print(
-            f"Index bijgewerkt in {report.seconds:.1f} s: {report.documents} documenten, {report.chunks} chunks "
-            f"({report.embedded} nieuw ingebed, {report.cached + report.reused} uit de cache; "
-            f"toegevoegd: {len(report.added)}, vervangen: {len(report.replaced)}, "
-            f"ongewijzigd: {len(report.unchanged)}, verwijderd: {len(report.removed)})."
-        )
+    show(report, args.json, lambda: (
+        f"Index bijgewerkt in {report.seconds:.1f} s: {report.documents} documenten, {report.chunks} chunks "
+        f"({report.embedded} nieuw ingebed, {report.cached + report.reused} uit de cache; "
+        f"toegevoegd: {len(report.added)}, vervangen: {len(report.replaced)}, "
+        f"ongewijzigd: {len(report.unchanged)}, verwijderd: {len(report.removed)})."
+    ))
     for note in report.notes:
         print(f"Let op: {note}", file=sys.stderr)
     for problem in report.problems:
@@ -148,14 +150,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
     collection = open_index(settings, notify=lambda m: print(m, file=sys.stderr), progress=not args.json)
     stats = index_stats(collection.chunks(), collection.manifest)
-    if args.json:
-        print(stats.model_dump_json(indent=2))
-    else:
-        print(
-            f"{stats.documents} documenten · {stats.programmalijnen} programmalijnen · {stats.prioriteiten} prioriteiten"
-            f" · {stats.doelen} doelen · {stats.acties} acties · {stats.chunks} chunks\n"
-            f"Embedder: {stats.embedder} ({stats.dimension} dimensies) · gebouwd {stats.built_at}"
-        )
+    show(stats, args.json, lambda: (
+        f"{stats.documents} documenten · {stats.programmalijnen} programmalijnen · {stats.prioriteiten} prioriteiten"
+        f" · {stats.doelen} doelen · {stats.acties} acties · {stats.chunks} chunks\n"
+        f"Embedder: {stats.embedder} ({stats.dimension} dimensies) · gebouwd {stats.built_at}"
+    ))
     return 0
 
 
@@ -312,13 +311,21 @@ class QuestionFile:
             self.warnings.append(f"{cut} regel(s) waren langer dan {self.max_chars} tekens; alleen het begin is gebruikt.")
 
 
+def _config_name(text: str) -> str:
+    """An eval configuration's name, checked while the arguments are read; evals/ loads only then."""
+    from evals.runner import CONFIG_NAMES
+
+    if text not in CONFIG_NAMES:
+        raise argparse.ArgumentTypeError(f"onbekende configuratie '{text}' (kies uit {', '.join(CONFIG_NAMES)})")
+    return text
+
+
 def add_eval_parser(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("eval", help="meet de kwaliteit op een vragenbestand (JSONL)")
     ev.add_argument("questions", type=Path, metavar="VRAGEN.jsonl", help="één JSON-object per regel (zie DESIGN.md)")
     ev.add_argument("--json", action="store_true", help="resultaten als JSON op stdout")
     ev.add_argument("--report", type=Path, metavar="MAP", help="schrijf report.md, report.html en grafieken in deze map")
-    # evals/ loads only when the command runs; an unknown name gets the list of known ones from the runner
-    ev.add_argument("--config", nargs="+", default=["full"], metavar="NAAM",
+    ev.add_argument("--config", nargs="+", default=["full"], metavar="NAAM", type=_config_name,
                     help="configuraties om te vergelijken, bijv. full dense bm25 naive (standaard: full)")
     ev.add_argument("--min-hit5", type=float, metavar="X", help="ondergrens voor hit@5 (eerste configuratie); anders exitcode 1")
     ev.add_argument("--min-scope", type=float, metavar="X", help="ondergrens voor de scope-nauwkeurigheid; anders exitcode 1")
@@ -379,7 +386,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         sizes=args.sizes, queries=args.queries, skip_ingest=args.skip_ingest, cold_start=not args.skip_cold_start,
     )
     result = run_bench(settings, options, progress=True, notify=lambda m: print(m, file=sys.stderr))
-    print(result.model_dump_json(indent=2) if args.json else format_table(result))
+    show(result, args.json, lambda: format_table(result))
     return 0
 
 

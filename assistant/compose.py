@@ -19,6 +19,9 @@ from ingest.models import Chunk
 RELATED_LEAD = "De werkagenda noemt dit niet letterlijk; dit komt het dichtst in de buurt:"
 ITEM_LIMIT = 200  # characters per result item / description in a search answer
 LIST_LINE_LIMIT = 260  # characters of an item's text per line in a list answer (its sources hold the rest)
+# A short list may quote more of each item: "doelen van 1.3" has two, and the second names PubHubs only
+# after 260 characters. The whole list stays within about this many characters of quoted text.
+LIST_TEXT_BUDGET = 900
 MAX_ITEMS_PER_FIELD = 2
 
 
@@ -161,14 +164,18 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
     return opening(composer.best_sentence(chunk.text, 320))
 
 
-def list_line(composer: Composer, chunk: Chunk, with_priority: bool) -> str:
+def list_line(composer: Composer, chunk: Chunk, with_priority: bool, limit: int = LIST_LINE_LIMIT) -> str:
     """One line per item in list answers ("Welke acties vallen onder 2.4?")."""
     ref = composer.cite(chunk)
     text = str(chunk.fields.get("beschrijving") or chunk.fields.get("tekst") or chunk.text)
     where = f" ({chunk.prioriteit})" if with_priority else ""
     cell = chunk.fields.get("uitvoerder_tekst") or join_names(_list(chunk.fields.get("uitvoerders"))) if chunk.soort == "actie" else ""
     who = f" — {cell}" if cell else ""  # the cell as written: "BZK (CIO Rijk)" keeps CIO Rijk
-    return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, LIST_LINE_LIMIT)}{who} {ref}"
+    return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, limit)}{who} {ref}"
+
+
+def list_line_limit(count: int) -> int:
+    return max(LIST_LINE_LIMIT, LIST_TEXT_BUDGET // max(count, 1))
 
 
 # -- whole answers -----------------------------------------------------------------------------
@@ -206,7 +213,7 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
 
 
 def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_priority: bool) -> str:
-    lines = [list_line(composer, c, with_priority) for c in chunks]
+    lines = [list_line(composer, c, with_priority, list_line_limit(len(chunks))) for c in chunks]
     return finish(composer, [lead, "\n".join(lines)])
 
 

@@ -54,6 +54,13 @@ ACHIEVED_RE = re.compile(
     r"\b(bereikt|behaald|behaalde|gerealiseerd|opgeleverd|voortgang|stand\s+van\s+zaken|afgelopen\s+jaar|"
     r"(?:al|tot\s+nu\s+toe)\s+(?:gedaan|bereikt|gebeurd)|is\s+er\s+(?:al\s+)?gedaan|een\s+jaar\s+onderweg|in\s+2023\s+gedaan)\b"
 )
+# "Wat moet er t/m 2025 bereikt zijn?" asks for a result column (wanneer), not for what was achieved: the
+# words of ACHIEVED_RE with a modal verb, or with a deadline, look ahead. ("Wat is er in 2023 bereikt?" has
+# neither and stays "bereikt".)
+PLANNED_RE = re.compile(
+    r"\b(moet|moeten|zal|zullen|gaat|gaan|wordt|worden)\b[^?]*\b(bereikt|behaald|gerealiseerd|opgeleverd)\b"
+    r"|\b(t/m|tot\s+en\s+met|uiterlijk|eind|voor)\s+20\d\d\b[^?]*\b(bereikt|behaald|gerealiseerd|opgeleverd)\s+(zijn|worden)\b"
+)
 LIST_RE = re.compile(r"\b(welke|alle|overzicht|lijst|allemaal|opsomming)\b")
 WHEN_WORDS = frozenset({"wanneer", "deadline", "klaar", "gereed", "termijn", "opleveren", "2023", "2025"})
 
@@ -62,7 +69,7 @@ def question_type(question: str, aspects: set[str]) -> str:
     """The type of answer the question asks for (one of QUESTION_TYPES)."""
     folded = fold(question)
     words = tokens(question)
-    if ACHIEVED_RE.search(folded):
+    if ACHIEVED_RE.search(folded) and not PLANNED_RE.search(folded):
         return "bereikt"
     if LIST_RE.search(folded) and aspects & {"acties", "doelen"} and not re.search(r"\b(actie|doel)\s*\d", folded):
         return "lijst"

@@ -34,6 +34,9 @@ MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
 NUMBER_RE = re.compile(r"\d")
+COUNT_RE = re.compile(r"\d")  # after YEAR_RE has taken the years out: "in 2023" counts nothing
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
 NAME_WORDS_RE = re.compile(
     r"\b(wet|wetten|wetsvoorstel|programma|regeling|richtlijn|verordening|strategie|platform|netwerk|"
     r"instrument|standaard|norm|handreiking|raad|coalitie|centrum|toolbox|kader|convenant|agenda|pilot|register)",
@@ -158,9 +161,17 @@ def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] |
     if not cell:
         return None
     ref = composer.cite(action)
-    what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
     lead = f"{cap(item_name(action))} wordt uitgevoerd door: {cell} {ref}"
     said: set[str] = set()
+    # "Wie voert het uit en wat is er t/m 2023 voorzien?" asks for the column too; it then takes the place
+    # of the action's description (which the source card shows in full).
+    columns = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects and _list(action.fields.get(k))]
+    if columns:
+        parts = [f"{FIELD_LABELS[k]}: {items_phrase(composer, _list(action.fields.get(k)), ref, False)}" for k in columns]
+        for k in columns:
+            said.update(_list(action.fields.get(k)))
+        return f"{lead}. {cap(' — '.join(parts))} {ref}", said
+    what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
     if what is not None:
         lead += f". Die actie: {sentence(what.text)} {ref}"
         said.add(what.text)
@@ -199,6 +210,33 @@ def lead_line(composer: Composer, hits, want, prefix: str = "Volgens") -> tuple[
     ref = composer.cite(line.chunk)
     where = f"{item_name(line.chunk)}" + (f" ({FIELD_LABELS[line.field]})" if line.field in FIELD_LABELS else "")
     return f"{prefix} {where}: {sentence(line.text)} {ref}", {line.text}
+
+
+def counted_word(question: str) -> str:
+    """What a "hoeveel" question counts: the first word after "hoeveel" that is not a filler
+    ("Hoeveel prioriteiten telt …" → "prioriteiten"; "Hoeveel mensen hebben er …" → "mensen")."""
+    words = re.findall(r"(?u)\b\w+\b", question.lower())
+    for i, word in enumerate(words[:-1]):
+        if word in ("hoeveel", "aantal"):
+            rest = [w for w in words[i + 1:] if w not in COUNT_FILLERS]
+            return rest[0] if rest else ""
+    return ""
+
+
+def lead_count(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] | None:
+    """ "Hoeveel …": the line where a number counts what the question counts ("17 prioriteiten"), else a
+    line with a number that is not a year, else any line with a digit."""
+    word = counted_word(intent.question)
+    stem = word[:max(4, len(word) - 3)] if word else ""
+    counts = re.compile(rf"\b\d[\d.,]*\s+(?:\w+\s+)?{re.escape(stem)}", re.IGNORECASE) if stem else None
+    for want in (
+        (lambda ln: bool(counts.search(ln.text))) if counts else None,
+        lambda ln: bool(COUNT_RE.search(YEAR_RE.sub("", ln.text))),
+        lambda ln: bool(NUMBER_RE.search(ln.text)),
+    ):
+        if want is not None and (lead := lead_line(composer, hits, want)) is not None:
+            return lead
+    return None
 
 
 def lead_section(composer: Composer, section: Chunk, child: Chunk | None) -> tuple[str, set[str]]:
@@ -268,7 +306,7 @@ def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Chunk
     elif kind == "wanneer":
         lead = lead_when(composer, intent, hits, complete_lists)
     elif kind == "hoeveel":
-        lead = lead_line(composer, hits, lambda ln: bool(NUMBER_RE.search(ln.text)))
+        lead = lead_count(composer, intent, hits)
     elif kind == "naam":
         lead = lead_line(composer, hits, lambda ln: bool(NAME_WORDS_RE.search(ln.text) or PROPER_NAME_RE.search(ln.text)))
     if lead is None:

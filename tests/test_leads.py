@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,7 +48,12 @@ QUESTION_TYPES = [
     ("Welke organisaties werken aan digitale inclusie?", "wie"),
     ("Wie is de trekker van de datastrategie?", "wie"),
     ("Wanneer moet de wallet klaar zijn?", "wanneer"),
-    ("Wat moet er t/m 2025 bereikt zijn voor de informatiehuishouding?", "bereikt"),
+    # a modal verb or a deadline looks ahead: the result column, not what was achieved
+    ("Wat moet er t/m 2025 bereikt zijn voor de informatiehuishouding?", "wanneer"),
+    ("Wat moet er t/m 2025 gerealiseerd zijn bij de Single Digital Gateway?", "wanneer"),
+    ("Wat wordt er t/m 2023 opgeleverd bij actie 3 van 2.4?", "wanneer"),
+    ("Wat zal er in 2025 bereikt zijn met de wallet?", "wanneer"),
+    ("Wat heeft de overheid bereikt met de wallet?", "bereikt"),
     ("Wat is het resultaat t/m 2023 van actie 2 van 1.1?", "wanneer"),
     ("Welke resultaten worden in 2025 verwacht voor cloudgebruik?", "wanneer"),
     ("Wat is de deadline voor het algoritmeregister?", "wanneer"),
@@ -161,3 +167,42 @@ def test_every_bullet_cites_and_the_sources_resolve():
     bullets = [ln for ln in text.splitlines() if ln.startswith("- ")]
     assert 1 <= len(bullets) <= leads.MAX_BULLETS and all("[" in b for b in bullets)
     assert len(c.citations) <= 3 and f"[{len(c.citations)}]" in text
+
+
+@pytest.mark.parametrize(("question", "word"), [
+    ("Hoeveel prioriteiten telt de geactualiseerde werkagenda voor 2024?", "prioriteiten"),
+    ("Hoeveel mensen hebben er moeite met digitale vaardigheden?", "mensen"),
+    ("Wat is het aantal Informatiepunten?", "informatiepunten"),
+    ("Hoeveel?", ""),
+])
+def test_counted_word(question, word):
+    assert leads.counted_word(question) == word
+
+
+def test_how_many_leads_with_the_number_that_counts_what_is_asked():
+    """Not the first line with a digit ("Bij elke prioriteit wordt aangegeven welke resultaten in 2023 zijn
+    gerealiseerd"), but a line where a number counts priorities. (The section has two: "nu 2 prioriteiten"
+    for one split priority and "17 prioriteiten" in all; telling those apart takes more than the words.)"""
+    question = "Hoeveel prioriteiten telt de geactualiseerde werkagenda voor 2024?"
+    text, said = leads.lead_count(composer_for(question), analyse(question), hits("wwd-jaar-onderweg:en-nu-doorpakken-in-2024"))
+    assert re.search(r"\b\d+ prioriteiten\b", text) and "in 2023 zijn gerealiseerd" not in text
+    assert text.endswith("[1]")
+
+
+def test_how_many_skips_years_when_a_real_count_is_there():
+    question = "Hoeveel Nederlanders hebben onvoldoende digitale basisvaardigheden?"
+    text, _ = leads.lead_count(composer_for(question), analyse(question), hits("wwd-2022:1.1:opgave"))
+    assert "2,5 miljoen" in text
+
+
+def test_who_with_a_result_column_gives_both():
+    question = "Welk departement is uitvoerder van de modernisering van de Archiefwet en wat is er t/m 2023 voorzien?"
+    text, said = leads.lead_who(composer_for(question), analyse(question), hits("wwd-2022:4.1:actie:4"))
+    assert "uitgevoerd door: OCW" in text and "Resultaat t/m 2023: " in text and "MDTO" in text
+    assert "Die actie:" not in text  # the column takes the description's place
+
+
+def test_a_short_list_quotes_its_items_whole():
+    from assistant.compose import LIST_LINE_LIMIT, list_line_limit
+
+    assert list_line_limit(2) > LIST_LINE_LIMIT and list_line_limit(20) == LIST_LINE_LIMIT
