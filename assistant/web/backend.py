@@ -8,7 +8,6 @@ import hashlib
 import logging
 import shutil
 import time
-import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,8 @@ from assistant.errors import UserInputError, user_message
 from assistant.models import Answer, Filters, Turn
 from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions
 from assistant.retrieval import names_organisation
-from assistant.web.export import conversation_markdown, filters_text
+from assistant.text import as_list, fold
+from assistant.web.export import SOORT_NAMES, conversation_markdown, filters_text
 from assistant.web.export_area import ExportArea
 from assistant.web.feedback import FeedbackStore
 from assistant.web.render import (
@@ -37,10 +37,7 @@ ALL = "alle"  # the "no filter" value of every dropdown (Filters turns it into N
 TABLE_COLUMNS = [
     "Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders",
 ]
-TABLE_SOORT = {
-    "actie": "Actie", "doel": "Doel", "opgave": "Opgave", "resultaten": "Behaalde resultaten",
-    "programmalijn": "Inleiding", "sectie": "Tekstdeel",
-}
+TABLE_SOORT = {**SOORT_NAMES, "opgave": "Opgave", "programmalijn": "Inleiding"}  # short, for a table column
 
 FILTER_KEYS = ("programmalijn", "prioriteit", "uitvoerder", "document")  # the order of the chat's dropdowns
 
@@ -59,16 +56,6 @@ class UiAction(BaseModel):
 # --------------------------------------------------------------------------------------------
 # The agenda table (Verken de agenda)
 # --------------------------------------------------------------------------------------------
-def _fold(text: str) -> str:
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
-
-
-def _items(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value if str(v).strip()]
-    return [str(value)] if value else []
-
-
 def _bullets(items: list[str]) -> str:
     return "\n".join(f"• {i}" for i in items) if len(items) > 1 else "".join(items)
 
@@ -79,11 +66,11 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
         tekst = str(f.get("beschrijving") or chunk.text)
     elif chunk.soort == "doel":
         tekst = str(f.get("tekst") or chunk.text)
-        indicatoren = _items(f.get("indicatoren"))
+        indicatoren = as_list(f.get("indicatoren"))
         if indicatoren:
             tekst += "\nBeoogde indicatoren:\n" + _bullets(indicatoren)
     elif chunk.soort == "resultaten":
-        tekst = _bullets(_items(f.get("items"))) or chunk.text
+        tekst = _bullets(as_list(f.get("items"))) or chunk.text
     elif chunk.soort == "sectie":
         tekst = f"{chunk.titel}\n{chunk.text}" if chunk.titel else chunk.text
     else:
@@ -95,8 +82,8 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
         "Soort": TABLE_SOORT.get(chunk.soort, chunk.soort),
         "Nr.": str(chunk.nummer) if chunk.soort in ("actie", "doel") and chunk.nummer is not None else "",
         "Tekst": tekst.strip(),
-        "Resultaat t/m 2023": _bullets(_items(f.get("resultaat_2023"))),
-        "Resultaat t/m 2025": _bullets(_items(f.get("resultaat_2025"))),
+        "Resultaat t/m 2023": _bullets(as_list(f.get("resultaat_2023"))),
+        "Resultaat t/m 2025": _bullets(as_list(f.get("resultaat_2025"))),
         "Uitvoerders": str(f.get("uitvoerder_tekst") or ", ".join(chunk.uitvoerders)),
     }
 
@@ -115,10 +102,9 @@ class ChatBackend:
         self.exports = ExportArea(Path(export_dir).resolve()) if export_dir else ExportArea.for_process()
         self.export_dir = self.exports.path
         self.export_dir.mkdir(parents=True, exist_ok=True)
-        self.agenda_doc = next((c.document for c in assistant.chunks if c.soort == "actie"), "")
-        agenda = sorted((c for c in assistant.chunks if c.document == self.agenda_doc), key=lambda c: c.seq)
+        agenda = sorted((c for c in assistant.chunks if c.document == assistant.agenda_doc), key=lambda c: c.seq)
         self.rows: list[tuple[Chunk, dict[str, str]]] = [(c, agenda_row(c)) for c in agenda]
-        self._folded = [_fold(" ".join(r.values())) for _, r in self.rows]
+        self._folded = [fold(" ".join(r.values())) for _, r in self.rows]
 
     # -- filter choices -----------------------------------------------------------------------
     def programmalijn_choices(self) -> list[tuple[str, str]]:
@@ -144,9 +130,9 @@ class ChatBackend:
         return [org for org in ORGANISATIONS if any(mentions(cell, org) for cell in cells if cell)]
 
     def uitvoerder_choices(self) -> list[tuple[str, str]]:
-        orgs = sorted(self.organisations(), key=lambda o: _fold(o.code))
+        orgs = sorted(self.organisations(), key=lambda o: fold(o.code))
         return [("Alle uitvoerders", ALL)] + [
-            (o.code if _fold(o.name) == _fold(o.code) else f"{o.code} ({o.name})", o.code) for o in orgs
+            (o.code if fold(o.name) == fold(o.code) else f"{o.code} ({o.name})", o.code) for o in orgs
         ]
 
     def filter_names(self) -> dict[str, dict[str, str]]:
@@ -307,7 +293,7 @@ class ChatBackend:
 
     # -- the agenda table ---------------------------------------------------------------------
     def table_rows(self, zoek: str = "", programmalijn=ALL, prioriteit=ALL, soort=ALL, uitvoerder=ALL) -> list[dict[str, str]]:
-        terms = _fold(str(zoek or "")).split()
+        terms = fold(str(zoek or "")).split()
         org = by_code(str(uitvoerder)) if uitvoerder not in (None, "", ALL) else None
         out = []
         for (chunk, row), folded in zip(self.rows, self._folded):

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from assistant.models import Answer, Citation
+from assistant.text import as_list
 from ingest.models import Chunk
 
 SOORT_NAMES = {
@@ -28,19 +29,13 @@ FILTER_NAMES = {
 }
 
 
-def _list(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value if str(v).strip()]
-    return [str(value)] if value and str(value).strip() else []
-
-
 def source_fields(chunk: Chunk) -> list[tuple[str, str | list[str]]]:
     """The cited item in full, as (label, text or list of items), in reading order."""
     f = chunk.fields
     out: list[tuple[str, str | list[str]]] = []
 
     def add(label: str, value) -> None:
-        items = _list(value)
+        items = as_list(value)
         if items:
             out.append((label, items if isinstance(value, list) else items[0]))
 
@@ -49,7 +44,7 @@ def source_fields(chunk: Chunk) -> list[tuple[str, str | list[str]]]:
         add("Noot", f.get("notes", []))
         add("Resultaat t/m 2023", f.get("resultaat_2023", []))
         add("Resultaat t/m 2025", f.get("resultaat_2025", []))
-        add("Uitvoerders", f.get("uitvoerder_tekst") or ", ".join(_list(f.get("uitvoerders")) or chunk.uitvoerders))
+        add("Uitvoerders", f.get("uitvoerder_tekst") or ", ".join(as_list(f.get("uitvoerders")) or chunk.uitvoerders))
     elif chunk.soort == "doel":
         add("Doel", f.get("tekst") or chunk.text)
         add("Toelichting", f.get("items", []))
