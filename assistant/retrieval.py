@@ -32,7 +32,7 @@ from ingest.models import Chunk
 
 
 # Embedded questions kept per retriever: the example buttons, follow-ups and eval configurations
-# repeat questions; 2048 vectors of 384 floats are ~6 MB.
+# repeat questions; 2048 vectors of 384 Python floats are at most ~25 MB per retriever.
 QUERY_CACHE_SIZE = 2048
 # With children in the index, the dense candidates are lines, several per parent: ask Chroma for
 # this many more, so about as many distinct parents come back as without children.
