@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # installs only what the assistant itself needs.
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test eval clean lock audit embedding-cache
+.PHONY: run test lint eval clean lock audit embedding-cache
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,15 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	bash .ci/setup-browser
 	$(BIN)/python -m pytest -q
+
+# Unused imports and variables (ruff, config in pyproject.toml), unused code (vulture at 80% confidence;
+# .ci/vulture_whitelist.py names the false positives) and the direction of imports (.ci/check_layers.py).
+# `make test` runs the same checks through tests/test_lint.py.
+LINT_CODE := assistant ingest index evals
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check $(LINT_CODE) tests
+	$(BIN)/vulture --min-confidence 80 $(LINT_CODE) .ci/vulture_whitelist.py
+	$(BIN)/python .ci/check_layers.py
 
 eval: $(STAMP)
 	$(BIN)/werkagenda eval evals/dev.jsonl

@@ -439,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("bm25s", "chromadb", "httpx", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = settings_from(args)
         handler = COMMANDS[args.command]
@@ -450,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from assistant.errors import user_message
 
         print(f"Fout: {user_message(exc)}", file=sys.stderr)
-        if os.environ.get("WERKAGENDA_DEBUG"):
+        if settings is not None and settings.debug:  # invalid settings have no debug flag to read
             raise
         return 1
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from assistant.analysis import DutchAnalyzer
 from assistant.intent import Intent
 from assistant.models import Citation, Referral
-from assistant.text import clip, content_stems, sentences
+from assistant.text import as_list, clip, content_stems, sentences
 from ingest.chunking import short_title
 from ingest.models import Chunk
 
@@ -111,10 +111,6 @@ def item_name(chunk: Chunk, short: bool = False) -> str:
     return f"{chunk.titel}, {chunk.document_title}" if short else f"*{chunk.titel}* ({chunk.document_title})"
 
 
-def _list(value) -> list[str]:
-    return [v for v in (value if isinstance(value, list) else [value] if value else []) if v]
-
-
 def join_names(names: Sequence[str]) -> str:
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]
@@ -136,19 +132,19 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
         wants_2023 = "resultaat_2023" in intent.aspects or not intent.aspects & {"resultaat_2025", "uitvoerders"}
         wants_2025 = "resultaat_2025" in intent.aspects or not intent.aspects & {"resultaat_2023", "uitvoerders"}
         for key, label, wanted in (("resultaat_2023", "t/m 2023", wants_2023), ("resultaat_2025", "t/m 2025", wants_2025)):
-            items = _list(f.get(key))
+            items = as_list(f.get(key))
             if wanted and items:
                 shown = composer.pick_items(items)
                 rest = len(items) - len(shown)
                 more = f" en nog {rest} {'resultaat' if rest == 1 else 'resultaten'} (zie bron {ref})" if rest > 0 else ""
                 lines.append(f"  - Resultaat {label}: " + "; ".join(shown) + more)
-        cell = f.get("uitvoerder_tekst") or join_names(_list(f.get("uitvoerders")))
+        cell = f.get("uitvoerder_tekst") or join_names(as_list(f.get("uitvoerders")))
         if cell:
             lines.append(f"  - Uitvoerder: {cell}")
         return "\n".join(lines)
     if chunk.soort == "doel":
         lines = [opening(composer.unquoted(chunk, str(f.get("tekst", chunk.text)), ITEM_LIMIT + 60))]
-        indicatoren = _list(f.get("indicatoren"))
+        indicatoren = as_list(f.get("indicatoren"))
         if indicatoren:
             limit = len(indicatoren) if "indicatoren" in intent.aspects else MAX_ITEMS_PER_FIELD
             shown = composer.pick_items(indicatoren, limit)
@@ -157,7 +153,7 @@ def item_block(composer: Composer, chunk: Chunk, intent: Intent, heading: bool =
             lines.append("  - Beoogde indicatoren: " + "; ".join(shown) + more)
         return "\n".join(lines)
     if chunk.soort == "resultaten":
-        items = _list(f.get("items"))
+        items = as_list(f.get("items"))
         return opening("; ".join(composer.pick_items(items, 3)))
     if chunk.id in composer.quoted:
         return ""  # the lead already quotes this section's best sentence
@@ -169,7 +165,7 @@ def list_line(composer: Composer, chunk: Chunk, with_priority: bool, limit: int 
     ref = composer.cite(chunk)
     text = str(chunk.fields.get("beschrijving") or chunk.fields.get("tekst") or chunk.text)
     where = f" ({chunk.prioriteit})" if with_priority else ""
-    cell = chunk.fields.get("uitvoerder_tekst") or join_names(_list(chunk.fields.get("uitvoerders"))) if chunk.soort == "actie" else ""
+    cell = chunk.fields.get("uitvoerder_tekst") or join_names(as_list(chunk.fields.get("uitvoerders"))) if chunk.soort == "actie" else ""
     who = f" — {cell}" if cell else ""  # the cell as written: "BZK (CIO Rijk)" keeps CIO Rijk
     return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, limit)}{who} {ref}"
 
@@ -195,12 +191,12 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
     ref = composer.cite(top)
     name = item_name(top)
     f = top.fields
-    uitvoerders = _list(f.get("uitvoerders"))
+    uitvoerders = as_list(f.get("uitvoerders"))
     if "uitvoerders" in intent.aspects and top.soort == "actie" and uitvoerders:
         cell = str(f.get("uitvoerder_tekst") or join_names(uitvoerders))  # as written: "BZK (MIDO)" keeps MIDO
         return f"{name[0].upper()}{name[1:]} wordt uitgevoerd door: {cell} {ref}."
     for key, label in (("resultaat_2025", "t/m 2025"), ("resultaat_2023", "t/m 2023")):
-        items = _list(f.get(key))
+        items = as_list(f.get(key))
         if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
             return f"Het beoogde resultaat {label} van {name}: {'; '.join(composer.pick_items(items, 3))} {ref}."
     if top.soort == "actie":

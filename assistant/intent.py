@@ -16,7 +16,6 @@ PRIORITY_CODES = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1",
 
 CODE_RE = re.compile(r"(?<![\d.])([1-5])[.,]([1-4])(?:[ab])?(?![\d])")
 ITEM_RE = re.compile(r"\b(actie|acties|doel|doelen)\s*(?:nummer|nr\.?|#)?\s*(\d{1,2})\b")
-PROGRAMMALIJN_RE = re.compile(r"\b(?:programmalijn|lijn|spoor)\s*([1-5])\b")
 
 # Aspect words, matched on folded tokens. Each maps to the chunk field(s) that answer it.
 ASPECT_WORDS: dict[str, tuple[str, ...]] = {
@@ -117,7 +116,6 @@ ANAPHORA = {"dat", "dit", "die", "deze", "daarvan", "daarbij", "daaraan", "ervan
 class Intent:
     question: str
     prioriteit: str | None = None
-    programmalijn: int | None = None
     item: tuple[str, int] | None = None  # ("actie", 3)
     aspects: set[str] = field(default_factory=set)
     organisations: list[Organisation] = field(default_factory=list)
@@ -142,9 +140,6 @@ def analyse(question: str, has_history: bool = False) -> Intent:
     code = CODE_RE.search(folded)
     if code and f"{code.group(1)}.{code.group(2)}" in PRIORITY_CODES:
         intent.prioriteit = f"{code.group(1)}.{code.group(2)}"
-    lijn = PROGRAMMALIJN_RE.search(folded)
-    if lijn:
-        intent.programmalijn = int(lijn.group(1))
     item = ITEM_RE.search(folded)
     if item:
         kind = "actie" if item.group(1).startswith("actie") else "doel"

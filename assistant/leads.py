@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from assistant.compose import Composer, finish, item_name, join_names
 from assistant.intent import Intent
-from assistant.text import clip
+from assistant.text import as_list, clip
 from ingest.chunking import split_sentences
 from ingest.models import Chunk
 
@@ -116,10 +116,6 @@ def items_phrase(composer: Composer, items: Sequence[str], ref: str, complete: b
     return "; ".join(shown) + more_marker(len(items) - len(shown), what, ref)
 
 
-def _list(value) -> list[str]:
-    return [v for v in (value if isinstance(value, list) else [value] if value else []) if v]
-
-
 # -- leads per question type -------------------------------------------------------------------
 def first_of(hits: Sequence[tuple[Chunk, Chunk | None]], soorten: tuple[str, ...], within: int = 3):
     return next(((c, child) for c, child in hits[:within] if c.soort in soorten), (None, None))
@@ -157,7 +153,7 @@ def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] |
     action, _ = first_of(hits, ("actie",))
     if action is None:
         return None
-    cell = str(action.fields.get("uitvoerder_tekst") or join_names(_list(action.fields.get("uitvoerders"))))
+    cell = str(action.fields.get("uitvoerder_tekst") or join_names(as_list(action.fields.get("uitvoerders"))))
     if not cell:
         return None
     ref = composer.cite(action)
@@ -165,11 +161,11 @@ def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] |
     said: set[str] = set()
     # "Wie voert het uit en wat is er t/m 2023 voorzien?" asks for the column too; it then takes the place
     # of the action's description (which the source card shows in full).
-    columns = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects and _list(action.fields.get(k))]
+    columns = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects and as_list(action.fields.get(k))]
     if columns:
-        parts = [f"{FIELD_LABELS[k]}: {items_phrase(composer, _list(action.fields.get(k)), ref, False)}" for k in columns]
+        parts = [f"{FIELD_LABELS[k]}: {items_phrase(composer, as_list(action.fields.get(k)), ref, False)}" for k in columns]
         for k in columns:
-            said.update(_list(action.fields.get(k)))
+            said.update(as_list(action.fields.get(k)))
         return f"{lead}. {cap(' — '.join(parts))} {ref}", said
     what = best_line(composer, action, None, want=lambda ln: ln.field == "beschrijving")
     if what is not None:
@@ -186,7 +182,7 @@ def lead_when(composer: Composer, intent: Intent, hits, complete: bool) -> tuple
     wanted = [k for k in ("resultaat_2023", "resultaat_2025") if k in intent.aspects] or ["resultaat_2023", "resultaat_2025"]
     parts, said = [], set()
     for key in wanted:
-        items = _list(action.fields.get(key))
+        items = as_list(action.fields.get(key))
         if items:
             parts.append(f"{FIELD_LABELS[key]}: {items_phrase(composer, items, ref, complete)}")
             said.update(items)

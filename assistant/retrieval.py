@@ -4,14 +4,21 @@ Small-to-big: Chroma holds the citable chunks (parents) and their children (one 
 indicator or sentence each). A parent's dense score is the best cosine of itself and its children,
 and the child that matched is kept, so the answer can quote the line the question is about. BM25
 runs over the parents (their text holds every child's). The two rankings are fused with weighted
-reciprocal-rank fusion (FusionParams; the weights are fitted by `python -m evals.tune`).
+reciprocal-rank fusion (FusionParams; the weights are fitted by `python -m evals.tune` and shipped in
+assistant/calibration.json); "dense" and "bm25" alone exist to measure what each side adds.
+
+Each retriever keeps its own bounded cache of embedded questions (QueryCache), so repeated questions
+skip the model and two retrievers (two eval configurations, a bench run) never share one.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel
@@ -24,26 +31,48 @@ from index.store import ChunkCollection
 from ingest.models import Chunk
 
 
+# Embedded questions kept per retriever: the example buttons, follow-ups and eval configurations
+# repeat questions; 2048 vectors of 384 Python floats are at most ~25 MB per retriever.
 QUERY_CACHE_SIZE = 2048
 # With children in the index, the dense candidates are lines, several per parent: ask Chroma for
 # this many more, so about as many distinct parents come back as without children.
 CHILDREN_PER_CANDIDATE = 3
-_QUERY_CACHE: dict[tuple[int, str], list[float]] = {}  # shared by retrievers over the same model
 
 
-def clear_query_cache() -> None:
-    """Forget embedded questions, so a measurement sees a new user's question (model included)."""
-    _QUERY_CACHE.clear()
+class QueryCache:
+    """The most recently embedded questions of one retriever, at most `size` of them (0: none)."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE):
+        self.size = size
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()  # the chat answers sessions in parallel threads
+
+    def vector(self, query: str, embed) -> list[float]:
+        with self._lock:
+            vector = self._vectors.get(query)
+            if vector is not None:
+                self._vectors.move_to_end(query)
+                return vector
+        vector = embed(query)
+        with self._lock:
+            self._vectors[query] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
 
 
 class FusionParams(BaseModel):
-    method: str = "convex"  # "convex" | "rrf" | "dense" | "bm25"
-    dense_weight: float = 0.7
-    rrf_k: int = 60
-    dense_candidates: int = 40
-    # Long free-text sections (article, front matter, programme-line intros) touch many topics and
-    # so match many questions loosely; users mostly need the specific goal or action.
-    section_weight: float = 1.0
+    """How dense and BM25 are combined. The defaults are only a fallback: the shipped values are
+    fitted by `python -m evals.tune` and read from assistant/calibration.json."""
+
+    method: Literal["rrf", "dense", "bm25"] = "rrf"  # "dense"/"bm25": one side alone, to measure it
+    dense_weight: float = 0.6  # RRF weight of the dense ranking; BM25 gets the rest
+    rrf_k: int = 10  # RRF's rank offset: small, so the first few ranks dominate
+    dense_candidates: int = 40  # parents asked of Chroma: past the 10 an answer reads (30 for a list)
     # When even the best BM25 score is weak, the question's words are not the agenda's words (plain
     # citizen phrasing, synonyms) and the lexical ranking is mostly noise: lean on dense search.
     weak_lexical_below: float = 0.0
@@ -66,7 +95,6 @@ class Scored:
 class SearchResult:
     hits: list[Scored]
     dense_top: float
-    dense_gap: float  # best cosine minus the mean of the 11th..30th: how much the best stands out
     lexical_top: float
     timings_ms: dict[str, float]
 
@@ -90,7 +118,7 @@ class HybridRetriever:
         self.analyzer = analyzer or DutchAnalyzer(c.embed_text for c in self.chunks)
         self.lexical = lexical or LexicalIndex(self.chunks, self.analyzer)
         self.params = params
-        self.is_section = np.array([c.soort in ("sectie", "programmalijn") for c in self.chunks], dtype=bool)
+        self.query_cache = QueryCache()
 
     # -- filters -----------------------------------------------------------------------------
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
@@ -122,15 +150,7 @@ class HybridRetriever:
 
     # -- search ------------------------------------------------------------------------------
     def embed_query(self, query: str) -> list[float]:
-        # Repeated questions (example buttons, eval configurations, follow-ups) skip the model.
-        key = (id(self.embedding), query)
-        vector = _QUERY_CACHE.get(key)
-        if vector is None:
-            vector = self.embedding.get_query_embedding(query)
-            if len(_QUERY_CACHE) >= QUERY_CACHE_SIZE:
-                _QUERY_CACHE.pop(next(iter(_QUERY_CACHE)))
-            _QUERY_CACHE[key] = vector
-        return vector
+        return self.query_cache.vector(query, self.embedding.get_query_embedding)
 
     def search(self, query: str, filters: Filters | None = None, top_k: int = 10) -> SearchResult:
         timings: dict[str, float] = {}
@@ -155,7 +175,6 @@ class HybridRetriever:
             lexical = np.where(mask, lexical, 0.0)
         timings["bm25"] = _ms(t2)
         fused = fuse(self.params, dense, in_dense, lexical)
-        fused = np.where(self.is_section, fused * self.params.section_weight, fused)
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
         order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i]) and fused[i] > 0]
@@ -164,10 +183,7 @@ class HybridRetriever:
             for i in order
         ]
         timings["retrieval"] = _ms(t0)
-        ranked_dense = np.sort(dense[in_dense])[::-1]
-        tail = ranked_dense[10:30]
-        gap = float(ranked_dense[0] - tail.mean()) if len(tail) else 0.0  # too few candidates: no signal
-        return SearchResult(hits, float(dense.max(initial=0.0)), gap, float(lexical.max(initial=0.0)), timings)
+        return SearchResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)), timings)
 
 
 def collapse_to_parents(
@@ -194,18 +210,9 @@ def fuse(p: FusionParams, dense: np.ndarray, in_dense: np.ndarray, lexical: np.n
         return np.where(in_dense, dense, 0.0)
     if p.method == "bm25":
         return lexical.copy()
-    if p.method == "rrf":
-        return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * dense_weight + _rrf(
-            np.where(lexical > 0, lexical, -np.inf), p.rrf_k
-        ) * (1 - dense_weight)
-    # convex: dense rescaled so the best candidate is 1 and the weakest candidate ~0
-    dense_norm = np.zeros_like(dense)
-    if in_dense.any():
-        top, low = dense[in_dense].max(), dense[in_dense].min()
-        span = max(top - low, 1e-6)
-        dense_norm = np.where(in_dense, (dense - low) / span, 0.0)
-    lex_norm = lexical / lexical.max() if lexical.max() > 0 else lexical
-    return dense_weight * dense_norm + (1 - dense_weight) * lex_norm + 1e-9 * in_dense
+    return _rrf(np.where(in_dense, dense, -np.inf), p.rrf_k) * dense_weight + _rrf(
+        np.where(lexical > 0, lexical, -np.inf), p.rrf_k
+    ) * (1 - dense_weight)
 
 
 def names_organisation(chunk: Chunk, org: Organisation | None, code: str = "") -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The corpus shipped with the repository; used when no other corpus dir is set.
@@ -23,7 +25,16 @@ class Settings(BaseSettings):
     llm_timeout: float = 30.0
     # SecretStr: never shown by repr, str or model_dump_json ("**********"), so it cannot end up in a log.
     llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    top_k: int = 5
+    # The chat's login (`werkagenda chat`): both set, or neither (assistant.web.server.auth_from_env).
+    username: str = ""
+    password: SecretStr = Field(default=SecretStr(""), repr=False)
+    debug: bool = Field(default=False, description="Toon bij een onverwachte fout de volledige Python-melding.")
+
+    @field_validator("debug", mode="before")
+    @classmethod
+    def _any_value_is_on(cls, value: Any) -> Any:
+        # WERKAGENDA_DEBUG=1 is documented, and any value has always turned it on; never a settings error.
+        return bool(value) if isinstance(value, str) else value
 
     def chroma_server(self) -> tuple[str, int] | None:
         return (self.chroma_host, self.chroma_port) if self.chroma_host else None

@@ -42,6 +42,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
 
 
+def as_list(value) -> list[str]:
+    """A chunk field as its non-blank items: a field holds one text or a list of texts."""
+    values = value if isinstance(value, list) else [value] if value else []
+    return [str(v) for v in values if str(v).strip()]
+
+
 def tokens(text: str) -> list[str]:
     return TOKEN_RE.findall(fold(text))
 

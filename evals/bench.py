@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, field_validator
 from tqdm import tqdm
 
 from assistant.settings import Settings
-from index.manifest import IndexedDocument, IndexManifest
+from index.manifest import IndexManifest
 from index.store import ChunkCollection, IndexStore
 from ingest.models import Chunk
 
@@ -370,7 +370,6 @@ def measure_queries(
     assistant, questions: Sequence[str], progress: bool, desc: str,
 ) -> tuple[Latency, dict[str, float], Latency]:
     """Retrieval-only latency (and its steps) and full-answer latency per question, each with a cold query-embedding cache."""
-    from assistant import retrieval
     from assistant.engine import SEARCH_DEPTH
 
     # One untimed question first: Chroma loads its HNSW segment lazily on the first query.
@@ -379,14 +378,14 @@ def measure_queries(
     answer_ms: list[float] = []
     parts: dict[str, list[float]] = {k: [] for k in RETRIEVAL_PARTS}
     for question in tqdm(questions, desc=desc, unit="vraag", disable=not progress):
-        # A user's question is new: without clearing, the second measurement would skip the model.
-        retrieval.clear_query_cache()
+        # A user's question is new: without forgetting it, the second measurement would skip the model.
+        assistant.retriever.query_cache.clear()
         started = time.perf_counter()
         found = assistant.retriever.search(question, None, SEARCH_DEPTH)
         search_ms.append((time.perf_counter() - started) * 1000)
         for key in RETRIEVAL_PARTS:
             parts[key].append(found.timings_ms.get(key, 0.0))
-        retrieval.clear_query_cache()
+        assistant.retriever.query_cache.clear()
         started = time.perf_counter()
         assistant.ask(question)
         answer_ms.append((time.perf_counter() - started) * 1000)

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 PRIORITY_RE = re.compile(r"^\d+\.\d+$")
-KEY_SOORTEN = ("actie", "doel", "opgave", "resultaten")
 # "2.4", "2.4/opgave", "2.4/resultaten", "2.4/actie/4", "2.4/doel/1"
 SHORT_KEY_RE = re.compile(r"^\d+\.\d+(/(opgave|resultaten)|/(actie|doel)/\d+)?$")
 # a full chunk id: "<document>:<rest>" without spaces

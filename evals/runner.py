@@ -57,11 +57,6 @@ CONFIG_DESCRIPTIONS = {
     "zonder-normalisatie": "het afgestelde systeem met alleen Snowball-stammen (geen lemma's, samenstellingen of typfouten)",
     "zonder-thesaurus": "het afgestelde systeem zonder de thesaurus van alledaags Nederlands",
 }
-METRIC_KEYS = (
-    "hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "recall@10", "citation_validity", "keyword_recall",
-    "out_of_scope_accuracy", "latency_ms_p50", "latency_ms_p95",
-)
-RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "mrr", "ndcg@10", "recall@10")
 LLM_KEYS = ("faithfulness_llm", "relevancy_llm")
 RANKING_DEPTH = 10
 
@@ -465,7 +460,6 @@ def run_eval(
     """Run every configuration over the question set. judge=True: use an LLM judge when one is configured."""
     from tqdm import tqdm
 
-    from assistant.retrieval import clear_query_cache
     from index.embeddings import parse_embedder
 
     names = list(dict.fromkeys(configs)) or ["full"]
@@ -490,7 +484,6 @@ def run_eval(
                 by_id = system.by_id
                 warnings.extend(question_set.check_against_index(by_id))
             bar.set_description(f"Evalueren ({name})")
-            clear_query_cache()  # every configuration pays for its own query embeddings (fair latency)
             results[name] = run_system(name, system, questions, bar, judge, setup)
     finally:
         bar.close()

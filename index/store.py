@@ -1,16 +1,23 @@
-"""The Chroma store, through llama-index's ChromaVectorStore.
+"""The Chroma store, used through chromadb's own client for writes and reads alike.
 
 Every ingest builds a new collection aside and then moves a pointer to it in one write, so a
 killed ingest leaves the previous index untouched. The pointer and each build's manifest live
 in Chroma itself (collection metadata), so a local store and a shared Chroma server behave the same.
+
+Why chromadb directly and not llama-index's ChromaVectorStore: search needs ids and cosine distances
+only (`ChunkCollection.query`; reading each candidate's stored node cost ~15x the search itself), and
+reads need our own chunk JSON, the document id and the stored vectors (copying a document, reusing
+vectors). Writing through ChromaVectorStore only wrapped each chunk in a TextNode that every read then
+unwrapped, and stored a second copy of it (`_node_content`) that nothing read. One client for both
+sides keeps the stored form ours: `chunk_json` (the Chunk), its flat metadata for `where` filters,
+`document_id`, and the embedded text as the Chroma document. An index written by the earlier
+ChromaVectorStore path has the same keys (plus the unread extras), so it stays readable.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import logging
-import math
 import re
 import time
 import uuid
@@ -22,9 +29,6 @@ import chromadb
 import httpx
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.manifest import IndexManifest
 from ingest.models import Chunk
@@ -98,6 +102,10 @@ def quarantine_local_store(data_dir: Path) -> Path:
 def _forget_local_client(path: Path) -> None:
     # chromadb caches one System per path, even one whose start failed on a damaged file; without
     # this, the next PersistentClient on the same path would get the broken (or moved) store back.
+    # chromadb has no public way to drop one path's System: `client.close()` needs the client that a
+    # failed start never returned, and only releases our reference (a chat in the same process may
+    # hold another); `clear_system_cache()` forgets every path's System, which breaks every other
+    # open client in the process (their `_system` is looked up in that cache). Hence the private maps.
     try:
         from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -121,16 +129,21 @@ class ChunkCollection:
         self.collection = collection
         self.manifest = manifest
         self.server = server
-        self.vector_store = ChromaVectorStore(chroma_collection=collection)
 
     @property
     def name(self) -> str:
         return self.collection.name
 
     def add(self, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]) -> None:
-        nodes = [_to_node(chunk, list(embedding)) for chunk, embedding in zip(chunks, embeddings, strict=True)]
-        if nodes:
-            self.vector_store.add(nodes)
+        """Store chunks with their vectors (callers batch: a build adds a few hundred at a time)."""
+        pairs = list(zip(chunks, embeddings, strict=True))
+        if pairs:
+            self.collection.add(
+                ids=[c.id for c, _ in pairs],
+                embeddings=[list(map(float, e)) for _, e in pairs],
+                metadatas=[stored_metadata(c) for c, _ in pairs],
+                documents=[c.embed_text for c, _ in pairs],
+            )
 
     def copy_document(self, source: ChunkCollection, document_id: str) -> int:
         """Copy one document's chunks with their stored embeddings (no re-embedding)."""
@@ -200,18 +213,10 @@ class ChunkCollection:
             return call()
 
 
-def _to_node(chunk: Chunk, embedding: list[float]) -> TextNode:
-    node = TextNode(
-        id_=chunk.id,
-        text=chunk.embed_text,
-        embedding=embedding,
-        metadata={**chunk.metadata(), "chunk_json": chunk.model_dump_json()},
-        excluded_embed_metadata_keys=["chunk_json"],
-        excluded_llm_metadata_keys=["chunk_json"],
-    )
-    # Chroma's llama-index store keys deletes on the source document id.
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.document)
-    return node
+def stored_metadata(chunk: Chunk) -> dict[str, str | int | float | bool]:
+    """What Chroma keeps beside a chunk's vector: its filter fields, its document (to copy or reuse a
+    document's vectors by `where`) and the chunk itself, read back by `ChunkCollection.chunks`."""
+    return {**chunk.metadata(), "document_id": chunk.document, "chunk_json": chunk.model_dump_json()}
 
 
 class IndexStore:
@@ -229,8 +234,12 @@ class IndexStore:
     def check(self) -> None:
         """Read the pointer and list the builds: raises IndexUnavailableError when the store is unreadable."""
         self.active_name()
+        self._readable(self.build_names)
+
+    def _readable(self, read: Callable[[], T]) -> T:
+        """`read()`, with any failure told as an unreadable index (Dutch, with what to do)."""
         try:
-            self.build_names()
+            return read()
         except Exception as exc:
             raise IndexUnavailableError(
                 f"De index is onleesbaar ({type(exc).__name__}: {exc}). "
@@ -241,13 +250,7 @@ class IndexStore:
         return self.client.get_or_create_collection(POINTER_COLLECTION, embedding_function=None)
 
     def active_name(self) -> str | None:
-        try:
-            meta = self._pointer().metadata or {}
-        except Exception as exc:
-            raise IndexUnavailableError(
-                f"De index is onleesbaar ({type(exc).__name__}: {exc}). "
-                "Bouw hem opnieuw met `werkagenda ingest --rebuild`."
-            ) from exc
+        meta = self._readable(lambda: self._pointer().metadata or {})
         return meta.get("active") or None
 
     def active(self) -> ChunkCollection | None:
@@ -383,6 +386,3 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
         exc = exc.__cause__ or exc.__context__
     return chain
 
-
-def manifest_summary(manifest: IndexManifest) -> dict:
-    return json.loads(manifest.model_dump_json())

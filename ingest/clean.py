@@ -330,7 +330,17 @@ def split_uitvoerders(text: str) -> list[str]:
 # --- slugs ------------------------------------------------------------------------------------
 
 
-def slugify(value: str) -> str:
-    """"Aanleiding werkagenda" -> "aanleiding-werkagenda" (ASCII, lowercase, hyphens)."""
-    ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_value.lower()).strip("-")
+# Letters NFKD does not take apart into an ASCII letter and an accent.
+_SLUG_TRANSLIT = str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
+)
+
+
+def slugify(value: str, fallback: str = "", max_chars: int = 0) -> str:
+    """"Aanleiding werkagenda" -> "aanleiding-werkagenda", "Ĳsselmeer" -> "ijsselmeer" (ASCII, lowercase,
+    hyphens); cut at a hyphen to at most `max_chars` (0: no limit); `fallback` when nothing is left."""
+    folded = unicodedata.normalize("NFKD", value.translate(_SLUG_TRANSLIT)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if max_chars and len(slug) > max_chars:
+        slug = slug[:max_chars].rsplit("-", 1)[0]
+    return slug or fallback

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ingest.chunking import chunk_document
+from ingest.clean import slugify
 from ingest.generic_parser import parse_generic
 from ingest.models import Chunk, DocumentInfo, ParsedDocument
 from ingest.readers import UnreadableDocumentError, read_text
@@ -59,11 +60,6 @@ def load_manifest(corpus_dir: Path) -> list[SourceFile]:
     return sources
 
 
-def slugify(value: str) -> str:
-    ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_value.lower()).strip("-") or "document"
-
-
 def source_for_path(path: Path, limits: IngestLimits | None = None) -> SourceFile:
     """A document the user adds with `werkagenda ingest PATH` (not in the manifest); its id is the slug only.
 
@@ -94,7 +90,7 @@ def base_id(path: Path) -> str:
     ascii_stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode()
     if not re.search(r"[A-Za-z0-9]", ascii_stem):  # 数据.txt, ملاحظة.txt
         return f"document-{hashlib.sha256(path.stem.encode()).hexdigest()[:8]}"
-    return slugify(path.stem)
+    return slugify(path.stem, fallback="document")
 
 
 def parse_source(source: SourceFile) -> ParsedDocument:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import html as html_lib
 import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruct
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ingest.clean import slugify
 from ingest.models import DocumentInfo, GenericDocument, Section
 
 MAX_SECTION_CHARS = 4000  # longer sections are split into "titel (deel 2)", ...
@@ -63,23 +63,11 @@ def parse_generic(text: str, fmt: str, document: DocumentInfo) -> GenericDocumen
 
 # Characters that are invisible in the source but break words for search: soft hyphen, zero-width.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-_SLUG_TRANSLIT = str.maketrans(
-    {"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D"}
-)
 
 
 def normalise_line(text: str) -> str:
     """One line: invisible characters removed, all whitespace runs (incl. NBSP) a single space."""
     return " ".join(text.translate(_INVISIBLE).split())
-
-
-def slugify(title: str) -> str:
-    """Lowercase ASCII slug: "Borgen van mensenrechten" -> "borgen-van-mensenrechten", "Ĳsselmeer" -> "ijsselmeer"."""
-    folded = unicodedata.normalize("NFKD", title.translate(_SLUG_TRANSLIT)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    if len(slug) > MAX_SLUG_CHARS:
-        slug = slug[:MAX_SLUG_CHARS].rsplit("-", 1)[0]
-    return slug or "sectie"
 
 
 def _comparable(text: str) -> str:
@@ -617,7 +605,7 @@ def build_sections(blocks: list[Block], intro_title: str) -> list[Section]:
     drafts = [_Draft(intro_title, min(levels, default=2), INTRO_SLUG)]
     for block in blocks:
         if isinstance(block, Heading):
-            drafts.append(_Draft(block.title, block.level, slugify(block.title)))
+            drafts.append(_Draft(block.title, block.level, slugify(block.title, fallback="sectie", max_chars=MAX_SLUG_CHARS)))
         else:
             drafts[-1].paragraphs.append(block.text)
     if len(drafts) == 1:  # no headings at all: cut the text into parts of a readable size

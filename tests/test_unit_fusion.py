@@ -30,8 +30,6 @@ FUSIONS = [
     (FusionParams(method="rrf", rrf_k=10, dense_weight=0.1), rrf(10, 0.1), [1, 3, 2, 0]),  # found by both beats one rank higher in one
     (FusionParams(method="dense"), [0.9, 0.8, 0.0, 0.7], [0, 1, 3, 2]),
     (FusionParams(method="bm25"), [0.0, 5.0, 3.0, 1.0], [1, 2, 3, 0]),
-    # convex: dense rescaled to 0..1 over its candidates (0.7 → 0), BM25 divided by its best
-    (FusionParams(method="convex", dense_weight=0.5), [0.5, 0.25 + 0.5, 0.3, 0.1], [1, 0, 2, 3]),
 ]
 
 

@@ -21,8 +21,8 @@ from assistant.errors import UserInputError, user_message
 from assistant.models import Answer, Turn, parse_filters
 from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions
 from assistant.retrieval import names_organisation
-from assistant.text import fold
-from assistant.web.export import SOORT_NAMES, as_list, conversation_markdown
+from assistant.text import as_list, fold
+from assistant.web.export import SOORT_NAMES, conversation_markdown
 from assistant.web.feedback import FeedbackStore
 from assistant.web.render import (
     CHAT_EMPTY_LOG, RATING_LABELS, answer_status, csv_name, render_chat, render_table, status_html,
@@ -37,6 +37,8 @@ ALL = "alle"  # the "no filter" value of every dropdown (Filters turns it into N
 TABLE_COLUMNS = [
     "Programmalijn", "Prioriteit", "Soort", "Nr.", "Tekst", "Resultaat t/m 2023", "Resultaat t/m 2025", "Uitvoerders",
 ]
+TABLE_SOORT = {**SOORT_NAMES, "opgave": "Opgave", "programmalijn": "Inleiding"}  # short, for a table column
+
 FILTER_KEYS = ("programmalijn", "prioriteit", "uitvoerder", "document")  # the order of the chat's dropdowns
 
 
@@ -118,7 +120,7 @@ def agenda_row(chunk: Chunk) -> dict[str, str]:
     return {
         "Programmalijn": str(chunk.programmalijn or ""),
         "Prioriteit": prioriteit,
-        "Soort": SOORT_NAMES.get(chunk.soort, chunk.soort),
+        "Soort": TABLE_SOORT.get(chunk.soort, chunk.soort),
         "Nr.": str(chunk.nummer) if chunk.soort in ("actie", "doel") and chunk.nummer is not None else "",
         "Tekst": tekst.strip(),
         "Resultaat t/m 2023": _bullets(as_list(f.get("resultaat_2023"))),
@@ -193,7 +195,7 @@ class ChatBackend:
 
     def soort_choices(self) -> list[tuple[str, str]]:
         present = {c.soort for c, _ in self.rows}
-        return [("Alle soorten", ALL)] + [(name, key) for key, name in SOORT_NAMES.items() if key in present]
+        return [("Alle soorten", ALL)] + [(name, key) for key, name in TABLE_SOORT.items() if key in present]
 
     @staticmethod
     def filters_dict(programmalijn=ALL, prioriteit=ALL, uitvoerder=ALL, document=ALL) -> dict[str, str]:

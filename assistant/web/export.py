@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from assistant.models import Answer, Citation
+from assistant.text import as_list
 from ingest.models import Chunk
 
 SOORT_NAMES = {
@@ -26,12 +27,6 @@ FILTER_NAMES = {
     "document": "document",
     "soort": "soort",
 }
-
-
-def as_list(value) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value if str(v).strip()]
-    return [str(value)] if value and str(value).strip() else []
 
 
 def source_fields(chunk: Chunk) -> list[tuple[str, str | list[str]]]:

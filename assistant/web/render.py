@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from assistant.web.export import context_line, filters_text, source_fields
 from assistant.models import Answer, Citation
+from ingest.clean import slugify
 from ingest.models import Chunk
 
 # --------------------------------------------------------------------------------------------
@@ -368,8 +368,7 @@ _SLUG_MAX = 40  # keeps a search text from making an unwieldy file name
 
 
 def slug(text: str) -> str:
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", str(text).casefold()) if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:_SLUG_MAX].strip("-")
+    return slugify(str(text))[:_SLUG_MAX].strip("-")
 
 
 def csv_name(zoek: str = "", programmalijn: str = "", prioriteit: str = "", soort: str = "", uitvoerder: str = "") -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -59,9 +58,11 @@ class DutchHtmlMiddleware:
         await self.app(scope, receive, patched_send)
 
 
-def auth_from_env(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
-    """WERKAGENDA_USERNAME + WERKAGENDA_PASSWORD → a login; neither → open; only one → a Dutch error."""
-    user, password = environ.get("WERKAGENDA_USERNAME", ""), environ.get("WERKAGENDA_PASSWORD", "")
+def auth_from_env(settings: Settings | None = None) -> tuple[str, str] | None:
+    """WERKAGENDA_USERNAME + WERKAGENDA_PASSWORD → a login; neither → open; only one → a Dutch error.
+    Read through Settings, from the environment as it is now unless settings are given."""
+    settings = settings or Settings()
+    user, password = settings.username, settings.password.get_secret_value()
     if user and password:
         return user, password
     if user or password:
