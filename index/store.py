@@ -14,7 +14,8 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,6 +28,7 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index.manifest import IndexManifest
+from ingest.errors import WerkagendaError
 from ingest.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -39,12 +41,16 @@ DAMAGED_SUFFIX = ".beschadigd-"
 SERVER_RETRY_PAUSE_S = 1.0  # one retry rides out a server restart or a dropped keep-alive connection
 
 
-class IndexUnavailableError(Exception):
+class IndexUnavailableError(WerkagendaError):
     """No usable index; the message (Dutch) says how to build or rebuild it."""
 
 
-class IngestFailedError(IndexUnavailableError):
-    """An ingest stopped by its storage (full disk, lost server, removed build); the active index is unchanged."""
+class IngestFailedError(WerkagendaError):
+    """An ingest stopped by its storage (full disk, lost server, removed build); the active index is unchanged.
+
+    The storage's own errors (chromadb, SQLite, httpx, OSError) are translated into this one where they
+    happen (`store_failure_message`), so the front doors need not know them.
+    """
 
 
 class BuildReplacedError(IndexUnavailableError):
@@ -153,7 +159,8 @@ class ChunkCollection:
         batch = 5000  # chroma caps the size of one get
         offset = 0
         while True:
-            got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+            with self._reading():
+                got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
             out.extend(Chunk.model_validate_json(m["chunk_json"]) for m in got["metadatas"] if children or not m.get("parent"))
             if len(got["ids"]) < batch:
                 break
@@ -170,10 +177,18 @@ class ChunkCollection:
         or the build was replaced by a newer ingest; one retry rides out a server restart.
         """
         kwargs = {"where": where} if where else {}
-        try:
+        with self._reading():
             result = self._with_retry(lambda: self.collection.query(
                 query_embeddings=[list(map(float, embedding))], n_results=max(1, top_k), include=["distances"], **kwargs
             ))
+        # The collection uses cosine space: distance = 1 - cosine.
+        return [(node_id, 1.0 - float(d)) for node_id, d in zip(result["ids"][0], result["distances"][0])]
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Chroma's errors while reading this build, as the Dutch errors a user can act on."""
+        try:
+            yield
         except NotFoundError as exc:
             raise BuildReplacedError(
                 f"De index '{self.name}' is intussen vervangen door een nieuwe ingest. "
@@ -186,8 +201,6 @@ class ChunkCollection:
                 f"De Chroma-server op {self.server[0]}:{self.server[1]} is niet bereikbaar ({type(exc).__name__}). "
                 "Controleer of de server draait en probeer het opnieuw."
             ) from exc
-        # The collection uses cosine space: distance = 1 - cosine.
-        return [(node_id, 1.0 - float(d)) for node_id, d in zip(result["ids"][0], result["distances"][0])]
 
     def _with_retry(self, call: Callable[[], T]) -> T:
         try:
@@ -242,7 +255,10 @@ class IndexStore:
 
     def active_name(self) -> str | None:
         try:
-            meta = self._pointer().metadata or {}
+            # get, not get_or_create: reading a store that has no index yet writes nothing to it
+            meta = self.client.get_collection(POINTER_COLLECTION, embedding_function=None).metadata or {}
+        except NotFoundError:
+            return None
         except Exception as exc:
             raise IndexUnavailableError(
                 f"De index is onleesbaar ({type(exc).__name__}: {exc}). "

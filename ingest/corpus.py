@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from ingest.chunking import chunk_document
+from ingest.errors import WerkagendaError
 from ingest.generic_parser import parse_generic
 from ingest.models import Chunk, DocumentInfo, ParsedDocument
 from ingest.readers import UnreadableDocumentError, read_text
@@ -23,7 +24,7 @@ MANIFEST_NAME = "manifest.yaml"
 PIPELINE_VERSION = "2"
 
 
-class CorpusError(Exception):
+class CorpusError(WerkagendaError):
     """A problem with the corpus that the user can fix; the message is Dutch."""
 
 
