@@ -427,7 +427,7 @@ def run_bench(
             notify("Verse ingest in een tijdelijke map …")
             source_settings = _local(settings, root / "ingest")
             ingest = measure_ingest(settings, source_settings.data_dir, progress)
-        source = open_index(source_settings, progress=progress, notify=notify)
+        source = open_index(source_settings)  # --skip-ingest on an empty data dir: says to run `werkagenda ingest`
         cold = None
         if options.cold_start:
             notify("Koude start meten (nieuw proces) …")

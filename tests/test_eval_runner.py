@@ -109,7 +109,7 @@ def test_naive_baseline(eval_settings, question_file):
     from evals.questions import load_questions
     from evals.runner import open_systems, run_system
 
-    _, system, _ = next(iter(open_systems(eval_settings, ["naive"], progress=False)))
+    _, system, _ = next(iter(open_systems(eval_settings, ["naive"])))
     naive = run_system("naive", system, load_questions(question_file).questions)
     _check_metrics(naive.metrics, n_retrieval=5)
     assert naive.metrics["false_refusal_rate"] == 0.0 and naive.metrics["oos_refusal_rate"] == 0.0
