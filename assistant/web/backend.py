@@ -17,7 +17,7 @@ from typing import Any, Literal
 import gradio as gr
 from pydantic import BaseModel, Field
 
-from assistant.errors import UserInputError, user_message
+from assistant.errors import UserInputError, WerkagendaError, user_message
 from assistant.models import Answer, Filters, Turn
 from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions
 from assistant.retrieval import names_organisation
@@ -207,7 +207,7 @@ class ChatBackend:
                     yield (render_chat(turns, self.by_id, (question, text), "bezig"), turns, gr.skip(), gr.skip())
             assert final is not None
         except Exception as exc:  # shown as a Dutch message in the chat, never as a stack trace
-            if not isinstance(exc, UserInputError):
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
                 log.exception("vraag mislukt: %r", question)
             turns.append({"question": question, "error": user_message(exc)})
             yield (render_chat(turns, self.by_id, phase="klaar"), turns, gr.skip(), status_html(user_message(exc)))
@@ -272,7 +272,7 @@ class ChatBackend:
                 )
                 message = "Dank je wel voor je beoordeling!"
         except Exception as exc:
-            if not isinstance(exc, UserInputError):
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
                 log.exception("feedback opslaan mislukt")
             return turns, status_html(user_message(exc))
         turn["rating"] = rating
