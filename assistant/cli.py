@@ -163,11 +163,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from index.store import IndexStore
+    from assistant.index_access import active_build
     from ingest.corpus import extra_entries
 
     entries = extra_entries(settings.data_dir)
-    active = IndexStore.open(settings.data_dir, settings.chroma_server()).active()
+    active = active_build(settings)
     indexed = active.manifest.documents if active else {}
     rows = [
         {"id": e.info.id, "titel": e.info.title, "bestand": e.origin or e.info.file, "toegevoegd": e.added_at,

@@ -38,7 +38,7 @@ def ingest(
 
 def open_index(settings: Settings) -> ChunkCollection:
     """The active build; raises IndexUnavailableError (none yet, or damaged) or EmbedderMismatchError, in Dutch."""
-    active = _active(settings)
+    active = active_build(settings)
     if active is None:
         raise _no_index(settings)
     check_embedder(active.manifest, parse_embedder(settings.embedder).key)
@@ -52,13 +52,14 @@ def open_or_build_index(
 
     Only a damaged store is refused: that one is never papered over (`werkagenda ingest --rebuild`).
     """
-    if _active(settings) is None:
+    if active_build(settings) is None:
         notify(BUILDING_NOTICE)
         ingest(settings, progress=progress, notify=notify)
     return open_index(settings)
 
 
-def _active(settings: Settings) -> ChunkCollection | None:
+def active_build(settings: Settings) -> ChunkCollection | None:
+    """The active build as it is (no embedder check), or None; reading a store without one writes nothing."""
     server = settings.chroma_server()
     if not server:
         check_data_dir(settings.data_dir)
