@@ -133,7 +133,12 @@ def test_bad_question_file_is_reported_with_line_numbers(tmp_path, capsys):
     assert not (tmp_path / "data").exists()  # the file is checked before any index is opened
 
 
-def test_unknown_config_is_refused(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["eval", str(tmp_path / "x.jsonl"), "--config", "magic"])
-    assert "fout" in capsys.readouterr().err
+def test_unknown_config_is_refused(tmp_path, capsys, monkeypatch):
+    # the runner names the known configurations, before any index is opened
+    monkeypatch.setenv("WERKAGENDA_DATA_DIR", str(tmp_path / "leeg"))
+    questions = tmp_path / "x.jsonl"
+    questions.write_text(json.dumps(QUESTIONS[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    assert main(["eval", str(questions), "--config", "magic"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Fout: Onbekende configuratie(s): magic. Kies uit: full,") and "Traceback" not in err
+    assert not (tmp_path / "leeg").exists()
