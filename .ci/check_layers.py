@@ -18,7 +18,6 @@ LAYERS = ("ingest", "index", "assistant", "evals")
 FRONT_DOORS = ("assistant.cli", "assistant.web")
 LAZY_UPWARD = {
     "assistant/cli.py": "evals",  # `werkagenda eval` and `bench` load evals/ only when they run
-    "index/cache.py": "assistant",  # the maintenance command `python -m index.cache` reads the user's Settings
 }
 
 

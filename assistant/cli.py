@@ -148,7 +148,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.index_access import open_index
     from index.stats import index_stats
 
-    collection = open_index(settings, notify=lambda m: print(m, file=sys.stderr), progress=not args.json)
+    collection = open_index(settings)  # a read: with no index yet it says to run `werkagenda ingest`
     stats = index_stats(collection.chunks(), collection.manifest)
     show(stats, args.json, lambda: (
         f"{stats.documents} documenten · {stats.programmalijnen} programmalijnen · {stats.prioriteiten} prioriteiten"
@@ -159,11 +159,11 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    from index.store import IndexStore
+    from assistant.index_access import active_build
     from ingest.corpus import extra_entries
 
     entries = extra_entries(settings.data_dir)
-    active = IndexStore.open(settings.data_dir, settings.chroma_server()).active()
+    active = active_build(settings)
     indexed = active.manifest.documents if active else {}
     rows = [
         {"id": e.info.id, "titel": e.info.title, "bestand": e.origin or e.info.file, "toegevoegd": e.added_at,
@@ -218,7 +218,7 @@ def parse_filter_pairs(pairs: list[str]) -> Filters | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.errors import UserInputError, user_message
+    from assistant.errors import UserInputError, WerkagendaError, user_message
 
     if args.file:
         check_question_file(args.file)  # before the model loads: /dev/zero or a PDF fails at once
@@ -229,15 +229,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
     filters = parse_filter_pairs(args.filter)
-    assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr))
+    # `ask` builds a missing index, saying so on stderr with a progress bar
+    assistant = Assistant.open(settings, progress=True, notify=lambda m: print(m, file=sys.stderr),
+                               build_if_missing=True)
     if args.file:
         batch = QuestionFile(args.file)
         for line in batch.questions():
             try:
-                answer = assistant.ask(line, filters=filters)
-                print(json.dumps(answer.public_json(), ensure_ascii=False), flush=True)
+                result = assistant.ask(line, filters=filters).public_json()
             except UserInputError as exc:  # one bad line does not stop the batch
-                print(json.dumps({"question": line, "error": user_message(exc)}, ensure_ascii=False), flush=True)
+                result = {"question": line, "error": exc.user_message}
+            except WerkagendaError:
+                raise  # the index or its server is gone: every next line would fail the same way
+            except Exception as exc:  # a bug on this question: logged, and the other questions are answered
+                log_bug(exc, settings, f"werkagenda ask --file, vraag {line[:200]!r}")
+                result = {"question": line, "error": user_message(exc)}
+            print(json.dumps(result, ensure_ascii=False), flush=True)
         for warning in batch.warnings:
             print(f"Let op: {warning}", file=sys.stderr)
         return 1 if batch.stopped_early else 0
@@ -409,8 +416,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.llm:
         settings = settings.model_copy(update={"llm": args.llm})
+    # `chat` builds a missing index (after the login check), saying so on stderr with a progress bar
     launch(settings, host=args.host, port=args.port, concurrency=args.concurrency,
-           open_without_login=args.open_zonder_login)
+           open_without_login=args.open_zonder_login, build_if_missing=True)
     return 0
 
 
@@ -431,10 +439,41 @@ COMMANDS = {
 }
 
 
+# A bug's traceback goes to this file (in the data dir when it exists), not onto the user's screen.
+BUG_LOG_NAME = "werkagenda-fouten.log"
+BUG_LOG_BYTES = 1_000_000  # one file of ~1 MB plus one older one: enough for the last few tracebacks
+log = logging.getLogger(__name__)
+
+
+def log_bug(exc: BaseException, settings: Settings | None, what: str) -> Path | None:
+    """Log an exception that is no WerkagendaError with its traceback, to BUG_LOG_NAME; returns its path."""
+    import tempfile
+    from logging.handlers import RotatingFileHandler
+
+    directory = settings.data_dir if settings is not None and settings.data_dir.is_dir() else Path(tempfile.gettempdir())
+    path = directory / BUG_LOG_NAME
+    try:
+        handler = RotatingFileHandler(path, maxBytes=BUG_LOG_BYTES, backupCount=1, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.propagate = False  # the stderr handler of basicConfig would print the traceback after all
+    try:
+        log.error("onverwachte fout bij %s", what, exc_info=exc)
+    finally:
+        log.removeHandler(handler)
+        log.propagate = True
+        handler.close()
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # At run time, not import time: Hugging Face tokenizers warn after a fork unless told (Chroma's and
     # Gradio's telemetry are switched off in their own settings, index/store.py and web/blocks.py).
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from assistant.errors import WerkagendaError, is_bug, user_message
+
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("bm25s", "chromadb", "httpx", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -447,10 +486,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken.", file=sys.stderr)
         return 130
-    except Exception as exc:  # a user never sees a stack trace; the message says what to do
-        from assistant.errors import user_message
-
+    except WerkagendaError as exc:  # an error a user can meet: its message says what to do
+        print(f"Fout: {exc.user_message}", file=sys.stderr)
+        if settings is not None and settings.debug:
+            raise
+        return 1
+    except Exception as exc:  # the environment's (a full disk, a lost server) or a bug; never a stack trace
         print(f"Fout: {user_message(exc)}", file=sys.stderr)
+        if is_bug(exc) and (where := log_bug(exc, settings, f"werkagenda {args.command}")):
+            print(f"De details staan in {where}.", file=sys.stderr)
         if settings is not None and settings.debug:  # invalid settings have no debug flag to read
             raise
         return 1

@@ -22,7 +22,7 @@ from assistant import compose, leads
 from assistant.analysis import DutchAnalyzer
 from assistant.compose import Composer
 from assistant.errors import UserInputError
-from assistant.index_access import open_index
+from assistant.index_access import open_index, open_or_build_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
 from assistant.lexical import LexicalIndex
@@ -138,16 +138,24 @@ class Assistant:
         """Switch to the active build after another process ingested (a shared data dir or server)."""
         with self._reload_lock:
             if self.collection is stale:  # a concurrent request may have reloaded already
-                collection = open_index(self.settings, build_if_missing=False, progress=False, notify=lambda _m: None)
+                collection = open_index(self.settings)
                 self.use_collection(collection, self.retriever.embedding)
 
     @classmethod
     def open(
         cls, settings: Settings | None = None, progress: bool = True, notify: Callable[[str], None] = print,
-        calibration: Calibration | None = None,
+        calibration: Calibration | None = None, build_if_missing: bool = False,
     ) -> Assistant:
+        """Open the active index; IndexUnavailableError (Dutch) when there is none.
+
+        build_if_missing=True builds it first, saying so through `notify`, with a progress bar
+        (`progress`): only `werkagenda chat` and `ask` ask for that.
+        """
         settings = settings or Settings()
-        collection = open_index(settings, progress=progress, notify=notify)
+        if build_if_missing:
+            collection = open_or_build_index(settings, progress=progress, notify=notify)
+        else:
+            collection = open_index(settings)
         embedding = load_embedding(parse_embedder(settings.embedder))
         embedding.get_query_embedding("opwarmen")  # load weights now, not on the first question
         return cls(settings, collection, embedding, calibration or Calibration.load())

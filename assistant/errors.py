@@ -1,4 +1,11 @@
-"""Turn any exception into a Dutch message a user can act on (never a stack trace)."""
+"""The one place that turns an exception into the Dutch message a user reads (never a stack trace).
+
+Every error a user can meet is a WerkagendaError (ingest/errors.py) and carries its own Dutch
+`user_message`. What is left are errors of the environment that no layer of ours raised: a pydantic
+ValidationError of the settings, an OSError, and the storage errors that escaped the translation at
+the I/O edge (index/store.py, index/build.py). `translate` names those; anything else is a bug, which
+the front doors log with its traceback before they show GENERIC_MESSAGE.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,11 @@ import errno
 
 from pydantic import ValidationError
 
-# Exceptions whose message is already written in Dutch for users.
-_DUTCH_MESSAGE_TYPES: tuple[type[BaseException], ...] = ()
+from ingest.errors import WerkagendaError
 
+__all__ = ["GENERIC_MESSAGE", "UserInputError", "WerkagendaError", "is_bug", "translate", "user_message"]
 
-def _dutch_types() -> tuple[type[BaseException], ...]:
-    global _DUTCH_MESSAGE_TYPES
-    if not _DUTCH_MESSAGE_TYPES:
-        from assistant.llm import LLMConfigError
-        from index.embeddings import EmbedderUnavailableError
-        from index.manifest import EmbedderMismatchError
-        from index.store import IndexUnavailableError
-        from ingest.corpus import CorpusError
-        from ingest.readers import UnreadableDocumentError
-
-        _DUTCH_MESSAGE_TYPES = (
-            EmbedderMismatchError, IndexUnavailableError, CorpusError, UnreadableDocumentError,
-            EmbedderUnavailableError, UserInputError, LLMConfigError,
-        )
-    return _DUTCH_MESSAGE_TYPES
-
+GENERIC_MESSAGE = "Er ging iets onverwachts mis ({kind}). Probeer het opnieuw; zet WERKAGENDA_DEBUG=1 voor details."
 
 # The OS's own texts (strerror) are English; these are the ones a user can cause and fix.
 _ERRNO_DUTCH = {
@@ -39,13 +31,27 @@ _ERRNO_DUTCH = {
 }
 
 
-class UserInputError(ValueError):
-    """Bad input from a user (question, filter); the message is Dutch."""
+class UserInputError(WerkagendaError, ValueError):
+    """Bad input from a user (question, filter, option); the message is Dutch.
+
+    Also a ValueError: pydantic validators call the same checks (feedback's rating), and pydantic turns
+    only a ValueError into its ValidationError.
+    """
 
 
 def user_message(exc: BaseException) -> str:
-    if isinstance(exc, _dutch_types()):
-        return str(exc)
+    """The Dutch message for any exception: its own for the family, a translation, or GENERIC_MESSAGE."""
+    return translate(exc) or GENERIC_MESSAGE.format(kind=type(exc).__name__)
+
+
+def is_bug(exc: BaseException) -> bool:
+    """Neither ours nor a known error of the environment: log it with its traceback."""
+    return translate(exc) is None
+
+
+def translate(exc: BaseException) -> str | None:
+    if isinstance(exc, WerkagendaError):
+        return exc.user_message
     if isinstance(exc, ValidationError):
         fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
         return f"Ongeldige instelling of invoer ({fields}). Controleer de WERKAGENDA_-variabelen en opties."
@@ -56,7 +62,7 @@ def user_message(exc: BaseException) -> str:
         return storage
     if isinstance(exc, OSError):
         return _os_error_message(exc)
-    return f"Er ging iets onverwachts mis ({type(exc).__name__}). Probeer het opnieuw; zet WERKAGENDA_DEBUG=1 voor details."
+    return None
 
 
 def _os_error_message(exc: OSError) -> str:
@@ -69,7 +75,10 @@ def _os_error_message(exc: OSError) -> str:
 
 
 def _storage_message(exc: BaseException) -> str | None:
-    """Chroma and SQLite report a full disk, a lost server or a removed collection in English types."""
+    """A full disk, a lost Chroma server or a removed collection that no I/O edge translated.
+
+    Matched by type name, so this module imports neither chromadb nor httpx (the CLI starts faster).
+    """
     text = str(exc).lower()
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "disk is full" in text or "no space left" in text:
         return ("De schijf is vol: er kon niets worden opgeslagen. Wat er al was, is niet veranderd. "

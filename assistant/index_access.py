@@ -1,4 +1,8 @@
-"""Open the active index for reading, building it first when there is none yet."""
+"""Open the active index for reading (never builds), or build it first (only chat, ask and ingest do).
+
+Opening is not building: a read (`stats`, `eval`, the library's `Assistant.open`) must not start an
+ingest, and must not write to the data dir or the Chroma server either.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from assistant.settings import Settings
 from index.build import IngestReport, run_ingest
 from index.embeddings import parse_embedder
 from index.manifest import check_embedder
-from index.store import ChunkCollection, IndexStore, IndexUnavailableError
+from index.store import CHROMA_SUBDIR, ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir
+
+BUILDING_NOTICE = "Nog geen index gevonden; de index wordt nu eenmalig opgebouwd …"
 
 
 def ingest(
@@ -30,25 +36,42 @@ def ingest(
     )
 
 
-def open_index(
-    settings: Settings, build_if_missing: bool = True, progress: bool = True,
-    notify: Callable[[str], None] = print,
-) -> ChunkCollection:
-    """The active build; raises IndexUnavailableError or EmbedderMismatchError with Dutch advice."""
-    store = IndexStore.open(settings.data_dir, settings.chroma_server())
-    active = store.active()
+def open_index(settings: Settings) -> ChunkCollection:
+    """The active build; raises IndexUnavailableError (none yet, or damaged) or EmbedderMismatchError, in Dutch."""
+    active = active_build(settings)
     if active is None:
-        if not build_if_missing:
-            server = settings.chroma_server()
-            where = f"op de Chroma-server {server[0]}:{server[1]}" if server else f"in {settings.data_dir}"
-            raise IndexUnavailableError(
-                f"Er is nog geen index {where}. Bouw hem met `werkagenda ingest` "
-                "(of met `werkagenda ingest --rebuild` om helemaal opnieuw te beginnen)."
-            )
-        notify("Nog geen index gevonden; de index wordt nu eenmalig opgebouwd …")
-        ingest(settings, progress=progress, notify=notify)
-        active = store.active()
-        if active is None:  # pragma: no cover - ingest always activates a build
-            raise IndexUnavailableError("Het opbouwen van de index is mislukt.")
+        raise _no_index(settings)
     check_embedder(active.manifest, parse_embedder(settings.embedder).key)
     return active
+
+
+def open_or_build_index(
+    settings: Settings, progress: bool = True, notify: Callable[[str], None] = print,
+) -> ChunkCollection:
+    """The active build, after building one (with a notice and a progress bar) when there is none yet.
+
+    Only a damaged store is refused: that one is never papered over (`werkagenda ingest --rebuild`).
+    """
+    if active_build(settings) is None:
+        notify(BUILDING_NOTICE)
+        ingest(settings, progress=progress, notify=notify)
+    return open_index(settings)
+
+
+def active_build(settings: Settings) -> ChunkCollection | None:
+    """The active build as it is (no embedder check), or None; reading a store without one writes nothing."""
+    server = settings.chroma_server()
+    if not server:
+        check_data_dir(settings.data_dir)
+        if not (settings.data_dir / CHROMA_SUBDIR).exists():
+            return None  # decided without opening Chroma, which would create its files here
+    return IndexStore.open(settings.data_dir, server).active()
+
+
+def _no_index(settings: Settings) -> IndexUnavailableError:
+    server = settings.chroma_server()
+    where = f"op de Chroma-server {server[0]}:{server[1]}" if server else f"in {settings.data_dir}"
+    return IndexUnavailableError(
+        f"Er is nog geen index {where}. Bouw hem met `werkagenda ingest` "
+        "(of met `werkagenda ingest --rebuild` om helemaal opnieuw te beginnen)."
+    )

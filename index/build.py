@@ -9,7 +9,6 @@ ingest drops it. `--rebuild` on a damaged local store moves it aside and starts 
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 from tqdm import tqdm
 
@@ -47,6 +47,7 @@ from ingest.corpus import (
     stage_extra,
     used_ids,
 )
+from ingest.errors import WerkagendaError
 from ingest.limits import IngestLimits
 from ingest.models import Chunk
 from ingest.readers import UnreadableDocumentError
@@ -54,6 +55,10 @@ from ingest.readers import UnreadableDocumentError
 EMBED_BATCH = 16
 STORE_BATCH = 256  # known vectors per ChunkCollection.add
 LOCK_NAME = "ingest.lock"
+
+
+class IndexBusyError(WerkagendaError):
+    """Another ingest holds this data dir's lock (raised only when the caller asked not to wait)."""
 
 
 class IngestReport(BaseModel):
@@ -81,22 +86,24 @@ def ingest_lock(
 ) -> Iterator[None]:
     """Serialise ingests: a second one waits (or fails fast) instead of racing on the pointer.
 
-    The kernel drops a flock when its process dies, so a killed ingest never leaves a stale lock.
+    filelock holds an flock on Unix, which the kernel drops when its process dies, so a killed ingest
+    never leaves a stale lock. Each call takes its own FileLock (not a shared, reentrant one), so a
+    second ingest in the same process waits too.
     """
     check_data_dir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / LOCK_NAME, "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            if not wait:
-                raise CorpusError("Er loopt al een ingest op deze index; probeer het zo opnieuw.") from exc
-            log("Er loopt al een ingest op deze index; wachten tot die klaar is …")
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(data_dir / LOCK_NAME)
+    try:
+        lock.acquire(blocking=False)
+    except Timeout as exc:
+        if not wait:
+            raise IndexBusyError("Er loopt al een ingest op deze index; probeer het zo opnieuw.") from exc
+        log("Er loopt al een ingest op deze index; wachten tot die klaar is …")
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def collect_sources(corpus_dir: Path, data_dir: Path) -> list[SourceFile]:

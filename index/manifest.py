@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, Field
 
+from ingest.errors import WerkagendaError
+
 
 class IndexedDocument(BaseModel):
     id: str
@@ -33,7 +35,7 @@ class IndexManifest(BaseModel):
         return hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-class EmbedderMismatchError(Exception):
+class EmbedderMismatchError(WerkagendaError):
     """The index was built with another embedder; vectors of two models cannot be compared."""
 
     def __init__(self, index_embedder: str, requested: str):

@@ -21,7 +21,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,6 +32,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 
 from index.manifest import IndexManifest
+from ingest.errors import WerkagendaError
 from ingest.models import Chunk
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,16 @@ DAMAGED_SUFFIX = ".beschadigd-"
 SERVER_RETRY_PAUSE_S = 1.0  # one retry rides out a server restart or a dropped keep-alive connection
 
 
-class IndexUnavailableError(Exception):
+class IndexUnavailableError(WerkagendaError):
     """No usable index; the message (Dutch) says how to build or rebuild it."""
 
 
-class IngestFailedError(IndexUnavailableError):
-    """An ingest stopped by its storage (full disk, lost server, removed build); the active index is unchanged."""
+class IngestFailedError(WerkagendaError):
+    """An ingest stopped by its storage (full disk, lost server, removed build); the active index is unchanged.
+
+    The storage's own errors (chromadb, SQLite, httpx, OSError) are translated into this one where they
+    happen (`store_failure_message`), so the front doors need not know them.
+    """
 
 
 class BuildReplacedError(IndexUnavailableError):
@@ -166,7 +172,8 @@ class ChunkCollection:
         batch = 5000  # chroma caps the size of one get
         offset = 0
         while True:
-            got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+            with self._reading():
+                got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
             out.extend(Chunk.model_validate_json(m["chunk_json"]) for m in got["metadatas"] if children or not m.get("parent"))
             if len(got["ids"]) < batch:
                 break
@@ -183,10 +190,18 @@ class ChunkCollection:
         or the build was replaced by a newer ingest; one retry rides out a server restart.
         """
         kwargs = {"where": where} if where else {}
-        try:
+        with self._reading():
             result = self._with_retry(lambda: self.collection.query(
                 query_embeddings=[list(map(float, embedding))], n_results=max(1, top_k), include=["distances"], **kwargs
             ))
+        # The collection uses cosine space: distance = 1 - cosine.
+        return [(node_id, 1.0 - float(d)) for node_id, d in zip(result["ids"][0], result["distances"][0])]
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Chroma's errors while reading this build, as the Dutch errors a user can act on."""
+        try:
+            yield
         except NotFoundError as exc:
             raise BuildReplacedError(
                 f"De index '{self.name}' is intussen vervangen door een nieuwe ingest. "
@@ -199,8 +214,6 @@ class ChunkCollection:
                 f"De Chroma-server op {self.server[0]}:{self.server[1]} is niet bereikbaar ({type(exc).__name__}). "
                 "Controleer of de server draait en probeer het opnieuw."
             ) from exc
-        # The collection uses cosine space: distance = 1 - cosine.
-        return [(node_id, 1.0 - float(d)) for node_id, d in zip(result["ids"][0], result["distances"][0])]
 
     def _with_retry(self, call: Callable[[], T]) -> T:
         try:
@@ -250,7 +263,16 @@ class IndexStore:
         return self.client.get_or_create_collection(POINTER_COLLECTION, embedding_function=None)
 
     def active_name(self) -> str | None:
-        meta = self._readable(lambda: self._pointer().metadata or {})
+        def read() -> dict | None:
+            try:
+                # get, not get_or_create: reading a store that has no index yet writes nothing to it
+                return self.client.get_collection(POINTER_COLLECTION, embedding_function=None).metadata or {}
+            except NotFoundError:
+                return None
+
+        meta = self._readable(read)
+        if meta is None:
+            return None
         return meta.get("active") or None
 
     def active(self) -> ChunkCollection | None:

@@ -13,18 +13,22 @@ from pydantic import ValidationError
 
 from ingest.chunking import chunk_document
 from ingest.clean import slugify
+from ingest.errors import WerkagendaError
 from ingest.generic_parser import parse_generic
 from ingest.models import Chunk, DocumentInfo, ParsedDocument
 from ingest.readers import UnreadableDocumentError, read_text
 from ingest.limits import IngestLimits
 from ingest.werkagenda_parser import parse_werkagenda
 
+# The corpus that ships with the project (corpus/ at the top of the repository).
+BUNDLED_CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+
 MANIFEST_NAME = "manifest.yaml"
 # Bump when parsing or chunking changes, so that unchanged files are re-chunked anyway.
 PIPELINE_VERSION = "2"
 
 
-class CorpusError(Exception):
+class CorpusError(WerkagendaError):
     """A problem with the corpus that the user can fix; the message is Dutch."""
 
 

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
+from ingest.errors import WerkagendaError
+
 Format = Literal["text", "markdown", "html", "pdf"]
 
 _EXTENSIONS: dict[str, Format] = {
@@ -41,7 +43,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-class UnreadableDocumentError(Exception):
+class UnreadableDocumentError(WerkagendaError):
     """A source file that cannot be turned into text; the message is Dutch and tells what to do."""
 
 

@@ -10,7 +10,7 @@ from assistant.analysis import DutchAnalyzer
 from assistant.engine import SearchParts, search_structures
 from assistant.lexical import LexicalIndex
 from assistant.scope import CorpusVocabulary
-from assistant.settings import REPO_CORPUS_DIR
+from ingest.corpus import BUNDLED_CORPUS_DIR
 from index import artifacts
 from ingest.corpus import chunks_for_source, load_manifest
 
@@ -22,7 +22,7 @@ QUERIES = (
 
 @pytest.fixture(scope="module")
 def chunks():
-    return [c for source in load_manifest(REPO_CORPUS_DIR) for c in chunks_for_source(source)]
+    return [c for source in load_manifest(BUNDLED_CORPUS_DIR) for c in chunks_for_source(source)]
 
 
 def lexical(chunks, cache_dir):

@@ -7,13 +7,13 @@ from collections import Counter
 
 import pytest
 
-from assistant.settings import REPO_CORPUS_DIR
+from ingest.corpus import BUNDLED_CORPUS_DIR
 from ingest.corpus import chunks_for_source, load_manifest
 
 
 @pytest.fixture(scope="module")
 def chunks():
-    return [c for source in load_manifest(REPO_CORPUS_DIR) for c in chunks_for_source(source)]
+    return [c for source in load_manifest(BUNDLED_CORPUS_DIR) for c in chunks_for_source(source)]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from assistant.index_access import ingest
-from assistant.settings import REPO_CORPUS_DIR, Settings
+from assistant.settings import Settings
+from ingest.corpus import BUNDLED_CORPUS_DIR
 from index.cache import (
     SHIPPED_CACHE, EmbeddingCache, KnownVectors, bundled_texts, model_fingerprint, shipped_cache, text_digest,
     write_cache,
@@ -33,7 +34,7 @@ def embedding():
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    return bundled_texts(REPO_CORPUS_DIR)
+    return bundled_texts(BUNDLED_CORPUS_DIR)
 
 
 @pytest.fixture
@@ -41,9 +42,9 @@ def article_corpus(tmp_path):
     """The article alone (9 chunks): quick to embed."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    manifest = yaml.safe_load((REPO_CORPUS_DIR / "manifest.yaml").read_text())
+    manifest = yaml.safe_load((BUNDLED_CORPUS_DIR / "manifest.yaml").read_text())
     manifest["documents"] = [d for d in manifest["documents"] if d["id"] == ARTICLE_ID]
-    shutil.copy(REPO_CORPUS_DIR / manifest["documents"][0]["file"], corpus)
+    shutil.copy(BUNDLED_CORPUS_DIR / manifest["documents"][0]["file"], corpus)
     (corpus / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False))
     return corpus
 

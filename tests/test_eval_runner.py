@@ -109,7 +109,7 @@ def test_naive_baseline(eval_settings, question_file):
     from evals.questions import load_questions
     from evals.runner import open_systems, run_system
 
-    _, system, _ = next(iter(open_systems(eval_settings, ["naive"], progress=False)))
+    _, system, _ = next(iter(open_systems(eval_settings, ["naive"])))
     naive = run_system("naive", system, load_questions(question_file).questions)
     _check_metrics(naive.metrics, n_retrieval=5)
     assert naive.metrics["false_refusal_rate"] == 0.0 and naive.metrics["oos_refusal_rate"] == 0.0
@@ -133,7 +133,14 @@ def test_bad_question_file_is_reported_with_line_numbers(tmp_path, capsys):
     assert not (tmp_path / "data").exists()  # the file is checked before any index is opened
 
 
-def test_unknown_config_is_refused(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["eval", str(tmp_path / "x.jsonl"), "--config", "magic"])
-    assert "fout" in capsys.readouterr().err
+def test_unknown_config_is_refused(tmp_path, capsys, monkeypatch):
+    # the known configurations are named, before any index is opened
+    monkeypatch.setenv("WERKAGENDA_DATA_DIR", str(tmp_path / "leeg"))
+    questions = tmp_path / "x.jsonl"
+    questions.write_text(json.dumps(QUESTIONS[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:  # refused while the arguments are read, like any bad option
+        main(["eval", str(questions), "--config", "magic"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "fout: argument --config: onbekende configuratie 'magic' (kies uit full," in err and "Traceback" not in err
+    assert not (tmp_path / "leeg").exists()

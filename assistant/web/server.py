@@ -116,11 +116,13 @@ def launch(
     settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860,
     concurrency: int = DEFAULT_CONCURRENCY, block: bool = True, auth: tuple[str, str] | None = None,
     notify: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
-    on_ready: Callable[[str], None] | None = None, open_without_login: bool = False,
+    on_ready: Callable[[str], None] | None = None, open_without_login: bool = False, build_if_missing: bool = False,
 ) -> tuple[gr.Blocks, str]:
-    """Open the assistant (building the index first if needed, with progress) and serve the app.
+    """Open the assistant and serve the app. With `build_if_missing` (what `werkagenda chat` passes) a
+    missing index is built first, with a notice and progress; otherwise a missing index is an error.
 
-    A network address without a login is refused unless `open_without_login` (`--open-zonder-login`).
+    A network address without a login is refused, before anything is opened or built, unless
+    `open_without_login` (`--open-zonder-login`).
     """
     from assistant.engine import Assistant
 
@@ -133,7 +135,7 @@ def launch(
         exit_on_sigterm()
     started = time.perf_counter()
     notify("De assistent wordt gestart …")
-    assistant = Assistant.open(settings, progress=True, notify=notify)
+    assistant = Assistant.open(settings, progress=True, notify=notify, build_if_missing=build_if_missing)
     demo = build_app(assistant, FeedbackStore.in_data_dir(settings.data_dir))
     url = serve(demo, host, port, concurrency, auth, block=False, data_dir=settings.data_dir)
     notify(f"De Werkagenda-assistent draait op {url} (klaar in {time.perf_counter() - started:.1f} s). Stoppen: Ctrl+C.")
