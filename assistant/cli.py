@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--rebuild", action="store_true", help="bouw de index helemaal opnieuw")
     ingest.add_argument("--json", action="store_true", help="rapport als JSON")
     ingest.add_argument("--no-cache", action="store_true",
-                        help="bed alles opnieuw in met het model (geen meegeleverde embeddingcache, geen hergebruik)")
+                        help="bed alles opnieuw in met het model (geen embeddingcache van het corpus, geen hergebruik)")
     ingest.add_argument("--max-mb", type=float, metavar="MB",
                         help=f"grootste toegestane bestand (standaard {MAX_FILE_MB:g} MB of WERKAGENDA_MAX_FILE_MB)")
     ingest.add_argument("--max-chunks", type=int, metavar="N",

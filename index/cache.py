@@ -1,4 +1,4 @@
-"""A verified cache of passage embeddings: the bundled corpus ships embedded.
+"""A verified cache of passage embeddings of the bundled corpus, built once per checkout.
 
 What is cached: the passage vector of every embedded text (`Chunk.embed_text`) of the bundled corpus,
 for the default embedder, in `index/embedding_cache.npz`. A cached vector is used only when all
@@ -10,8 +10,9 @@ text afresh and compares (`SPOT_CHECK_MIN_COSINE`).
 Vectors are stored as float16 (half the bytes of float32) and renormalised when read; their cosine
 to the fresh float32 vector is above 0.99999 (tests/test_embedding_cache.py).
 
-Regenerate after the chunking or the corpus changes: `make embedding-cache`, which runs
-`python -m index.cache --write`. `werkagenda ingest --no-cache` ignores the cache.
+It is generated data, so git does not track it: `make` builds it (`python -m index.cache --write`) before
+`make run` and `make test`, and again when the corpus or the ingest code changes. Without it an ingest
+embeds every text itself. `werkagenda ingest --no-cache` ignores the cache.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def embed_fresh(embedding, texts: Sequence[str]) -> np.ndarray:
 def main(argv: Sequence[str] | None = None) -> int:
     from ingest.corpus import BUNDLED_CORPUS_DIR
 
-    parser = argparse.ArgumentParser(prog="python -m index.cache", description="De meegeleverde embeddingcache.")
+    parser = argparse.ArgumentParser(prog="python -m index.cache", description="De embeddingcache van het meegeleverde corpus.")
     parser.add_argument("--write", action="store_true", help="bed het gebundelde corpus opnieuw in en schrijf de cache")
     parser.add_argument("--corpus-dir", type=Path, default=None, help="map met manifest.yaml (standaard: corpus/)")
     parser.add_argument("--out", type=Path, default=SHIPPED_CACHE, help=f"uitvoerbestand (standaard {SHIPPED_CACHE.name})")
