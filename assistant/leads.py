@@ -34,8 +34,7 @@ MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
 NUMBER_RE = re.compile(r"\d")
-COUNT_RE = re.compile(r"\d")  # after YEAR_RE has taken the years out: "in 2023" counts nothing
-YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
 COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
 NAME_WORDS_RE = re.compile(
     r"\b(wet|wetten|wetsvoorstel|programma|regeling|richtlijn|verordening|strategie|platform|netwerk|"
@@ -227,7 +226,7 @@ def lead_count(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]]
     counts = re.compile(rf"\b\d[\d.,]*\s+(?:\w+\s+)?{re.escape(stem)}", re.IGNORECASE) if stem else None
     for want in (
         (lambda ln: bool(counts.search(ln.text))) if counts else None,
-        lambda ln: bool(COUNT_RE.search(YEAR_RE.sub("", ln.text))),
+        lambda ln: bool(NUMBER_RE.search(YEAR_RE.sub("", ln.text))),
         lambda ln: bool(NUMBER_RE.search(ln.text)),
     ):
         if want is not None and (lead := lead_line(composer, hits, want)) is not None:
