@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.errors import UserInputError
 from ingest.corpus import BUNDLED_CORPUS_DIR  # the corpus shipped with the repository, the default
 
 
@@ -23,7 +24,7 @@ class Settings(BaseSettings):
     llm_timeout: float = 30.0
     # SecretStr: never shown by repr, str or model_dump_json ("**********"), so it cannot end up in a log.
     llm_api_key: SecretStr = Field(default=SecretStr(""), repr=False)
-    # The chat's login (`werkagenda chat`): both set, or neither (assistant.web.server.auth_from_env).
+    # The chat's login (`werkagenda chat`): both set, or neither (see `login`).
     username: str = ""
     password: SecretStr = Field(default=SecretStr(""), repr=False)
     debug: bool = Field(default=False, description="Toon bij een onverwachte fout de volledige Python-melding.")
@@ -36,3 +37,12 @@ class Settings(BaseSettings):
 
     def chroma_server(self) -> tuple[str, int] | None:
         return (self.chroma_host, self.chroma_port) if self.chroma_host else None
+
+    def login(self) -> tuple[str, str] | None:
+        """WERKAGENDA_USERNAME + WERKAGENDA_PASSWORD → a login; neither → open; only one → a Dutch error."""
+        user, password = self.username, self.password.get_secret_value()
+        if user and password:
+            return user, password
+        if user or password:
+            raise UserInputError("Zet zowel WERKAGENDA_USERNAME als WERKAGENDA_PASSWORD om inloggen aan te zetten (of geen van beide).")
+        return None

@@ -3,11 +3,19 @@ real Chroma server per test that needs one."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def pytest_unconfigure(config):
+    # At exit the interpreter collects every object of the big libraries once more (llama-index alone:
+    # ~1 s, `python -c "import llama_index.core"` with and without gc.freeze()). The run is over here,
+    # so frozen objects need not be walked.
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

@@ -175,13 +175,13 @@ def test_feedback_rejects_unknown_ratings(tmp_path):
 
 
 def test_login_comes_from_both_environment_variables():
-    from assistant.web.server import auth_from_env
     from assistant.errors import UserInputError
+    from assistant.settings import Settings
 
     def login(**env: str):
         others = {k: v for k, v in os.environ.items() if k not in ("WERKAGENDA_USERNAME", "WERKAGENDA_PASSWORD")}
         with mock.patch.dict(os.environ, {**others, **env}, clear=True):
-            return auth_from_env()
+            return Settings().login()
 
     assert login() is None
     assert login(WERKAGENDA_USERNAME="ambtenaar", WERKAGENDA_PASSWORD="geheim") == ("ambtenaar", "geheim")

@@ -3,6 +3,8 @@ match, rebuilt when not."""
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,29 @@ def chunks():
     return [c for source in load_manifest(BUNDLED_CORPUS_DIR) for c in chunks_for_source(source)]
 
 
+@pytest.fixture(scope="module")
+def fresh(chunks):
+    """The structures built directly, without any store: what a stored copy must equal."""
+    analyzer = DutchAnalyzer(c.embed_text for c in chunks)
+    vocabulary = CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
+    return analyzer, LexicalIndex(chunks), vocabulary
+
+
+@pytest.fixture(scope="module")
+def stored_once(chunks, tmp_path_factory):
+    """A data dir in which the structures were built and stored once (each test copies it)."""
+    directory = tmp_path_factory.mktemp("stored")
+    built = search_structures(chunks, SearchParts(), directory)
+    return directory, built
+
+
+@pytest.fixture()
+def stored(stored_once, tmp_path):
+    directory, built = stored_once
+    shutil.copytree(directory, tmp_path, dirs_exist_ok=True)
+    return built
+
+
 def lexical(chunks, cache_dir):
     return search_structures(chunks, SearchParts(), cache_dir)[1]
 
@@ -33,41 +58,37 @@ def _refuse_to_build(*_args, **_kwargs):
     raise AssertionError("built again although a stored copy matches")
 
 
-def test_lexical_index_is_stored_and_loaded_with_the_same_scores(chunks, tmp_path, monkeypatch):
-    built = lexical(chunks, tmp_path)
+def test_lexical_index_is_stored_and_loaded_with_the_same_scores(chunks, fresh, stored, tmp_path, monkeypatch):
+    built = stored[1]
     assert list((tmp_path / artifacts.ARTIFACTS_SUBDIR).glob("search-*/" + artifacts.PAYLOAD_NAME))
     monkeypatch.setattr(LexicalIndex, "__init__", _refuse_to_build)
     loaded = lexical(chunks, tmp_path)
     monkeypatch.undo()
-    fresh = LexicalIndex(chunks)
-    assert loaded.ids == fresh.ids == [c.id for c in chunks]
+    fresh_index = fresh[1]
+    assert loaded.ids == fresh_index.ids == [c.id for c in chunks]
     for query in QUERIES:
-        assert np.array_equal(loaded.scores(query), fresh.scores(query)), query
-        assert np.array_equal(built.scores(query), fresh.scores(query)), query
+        assert np.array_equal(loaded.scores(query), fresh_index.scores(query)), query
+        assert np.array_equal(built.scores(query), fresh_index.scores(query)), query
     assert loaded.scores(QUERIES[0]).max() > 0 and not loaded.scores("onbekendwoord").any()
 
 
-def test_vocabulary_and_analyzer_are_stored_and_loaded_unchanged(chunks, tmp_path, monkeypatch):
-    search_structures(chunks, SearchParts(), tmp_path)
+def test_vocabulary_and_analyzer_are_stored_and_loaded_unchanged(chunks, fresh, stored, tmp_path, monkeypatch):
     monkeypatch.setattr(CorpusVocabulary, "__init__", _refuse_to_build)
     monkeypatch.setattr(DutchAnalyzer, "__init__", _refuse_to_build)
     analyzer, _, loaded = search_structures(chunks, SearchParts(), tmp_path)
     monkeypatch.undo()
-    fresh_analyzer = DutchAnalyzer(c.embed_text for c in chunks)
-    fresh = CorpusVocabulary(fresh_analyzer.document_terms(c.embed_text) for c in chunks)
-    assert (loaded.chunks, loaded.document_frequency) == (fresh.chunks, fresh.document_frequency)
+    fresh_analyzer, _, fresh_vocabulary = fresh
+    assert (loaded.chunks, loaded.document_frequency) == (fresh_vocabulary.chunks, fresh_vocabulary.document_frequency)
     for query in QUERIES:
         assert analyzer.question_terms(query) == fresh_analyzer.question_terms(query)
 
 
-def test_other_search_parts_get_their_own_structure(chunks, tmp_path):
-    search_structures(chunks, SearchParts(), tmp_path)
+def test_other_search_parts_get_their_own_structure(chunks, stored, tmp_path):
     analyzer, _, _ = search_structures(chunks, SearchParts(thesaurus=False), tmp_path)
     assert not analyzer.use_thesaurus
 
 
-def test_changed_chunks_get_their_own_structure(chunks, tmp_path):
-    lexical(chunks, tmp_path)
+def test_changed_chunks_get_their_own_structure(chunks, stored, tmp_path):
     edited = [chunks[0].model_copy(update={"embed_text": chunks[0].embed_text + " quantumcomputer"}), *chunks[1:]]
     index = lexical(edited, tmp_path)
     assert index.scores("quantumcomputer")[0] > 0  # not the stored structure of the unedited chunks
@@ -96,8 +117,7 @@ def test_code_digest_follows_the_source(tmp_path):
     assert artifacts.code_digest(tmp_path, ("numpy",)) != first
 
 
-def test_a_damaged_file_is_rebuilt(chunks, tmp_path):
-    lexical(chunks, tmp_path)
+def test_a_damaged_file_is_rebuilt(chunks, stored, tmp_path):
     (payload,) = (tmp_path / artifacts.ARTIFACTS_SUBDIR).glob("search-*/" + artifacts.PAYLOAD_NAME)
     payload.write_bytes(b"kapot")
     index = lexical(chunks, tmp_path)

@@ -34,6 +34,7 @@ def test_settings_never_show_the_api_key(monkeypatch):
     assert settings.llm_api_key.get_secret_value() == API_KEY  # still there for the LLM backend
 
 
+@pytest.mark.slow  # imports Gradio (~5 s): not for the fast suite
 def test_the_app_listens_on_loopback_unless_told_otherwise():
     from assistant.web.server import launch, serve
     from assistant.cli import build_parser

@@ -1,4 +1,4 @@
-"""Serving the app: the Dutch-page middleware, the login from the environment, `serve` and `launch`."""
+"""Serving the app: the Dutch-page middleware, `serve` and `launch` (the login comes from `Settings.login`)."""
 
 from __future__ import annotations
 
@@ -58,18 +58,6 @@ class DutchHtmlMiddleware:
         await self.app(scope, receive, patched_send)
 
 
-def auth_from_env(settings: Settings | None = None) -> tuple[str, str] | None:
-    """WERKAGENDA_USERNAME + WERKAGENDA_PASSWORD → a login; neither → open; only one → a Dutch error.
-    Read through Settings, from the environment as it is now unless settings are given."""
-    settings = settings or Settings()
-    user, password = settings.username, settings.password.get_secret_value()
-    if user and password:
-        return user, password
-    if user or password:
-        raise UserInputError("Zet zowel WERKAGENDA_USERNAME als WERKAGENDA_PASSWORD om inloggen aan te zetten (of geen van beide).")
-    return None
-
-
 def serve(
     demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, concurrency: int = DEFAULT_CONCURRENCY,
     auth: tuple[str, str] | None = None, block: bool = True, data_dir: Path | None = None,
@@ -127,7 +115,8 @@ def launch(
     from assistant.engine import Assistant
 
     settings = settings or Settings()
-    auth = auth if auth is not None else auth_from_env()
+    # Read from a fresh Settings on purpose: a caller may set the environment after building its settings.
+    auth = auth if auth is not None else Settings().login()
     problem = exposure_problem(host, auth, open_without_login)
     if problem:
         raise UserInputError(problem)
