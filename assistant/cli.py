@@ -377,7 +377,7 @@ def add_bench_parser(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--json", action="store_true", help="alle cijfers als één JSON-object op stdout")
     bench.add_argument("--sizes", type=_sizes_arg, default=[1, 10, 100], metavar="1,10,100",
                        help="corpusgroottes als veelvoud van het corpus (standaard 1,10,100)")
-    bench.add_argument("--queries", type=int, default=50, metavar="N", help="aantal vragen uit evals/dev.jsonl (standaard 50)")
+    bench.add_argument("--queries", type=int, default=50, metavar="N", help="aantal vragen uit evals/test.jsonl (standaard 50)")
     bench.add_argument("--skip-ingest", action="store_true",
                        help="geen verse ingest; gebruik de index in de data-map (sneller)")
     bench.add_argument("--skip-cold-start", action="store_true", help="meet de koude start (nieuw proces) niet")

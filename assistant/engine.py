@@ -15,23 +15,20 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
 from pydantic import BaseModel
 
 from assistant import compose, leads
-from assistant.analysis import DutchAnalyzer
 from assistant.compose import Composer
 from assistant.errors import UserInputError
 from assistant.index_access import open_index, open_or_build_index
 from assistant.intent import Intent, analyse
 from assistant.models import Answer, Filters, Turn
-from assistant.lexical import LexicalIndex
 from assistant.referrals import referrals_for
+from assistant.search_structures import SearchParts, agenda_document, prepare_search
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
-from assistant.scope import CorpusVocabulary, Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
+from assistant.scope import Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
 from assistant.text import content_stems, looks_english
-from index.artifacts import build_chunks
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -61,10 +58,6 @@ LIST_RATIO = 0.5
 MAX_LIST_ITEMS = 15
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
-# A 2023 article section reports on the priorities its words match best; a second or third priority
-# counts when it scores at least this share of the best (the article's sections each span a few).
-PROGRESS_LINK_RATIO = 0.7
-MAX_PROGRESS_LINKS = 3
 # An organisation's own action answers a question with a subject only when search ranks it this high;
 # lower, the organisation is incidental and the best hit overall answers.
 ORGANISATION_TOP = 3
@@ -73,15 +66,6 @@ ORGANISATION_TOP = 3
 def takes_scope_decision(intent: Intent, route: str) -> bool:
     """Whether an answer on this route went through the scope decision (what evals.tune fits on)."""
     return route in ("zoeken", "lijst", "buiten_scope")
-
-
-class SearchParts(BaseModel):
-    """Which parts of search are on. All are on in the product; evals switch one off at a time to
-    measure what it adds (`werkagenda eval --config zonder-kinderen zonder-normalisatie zonder-thesaurus`)."""
-
-    children: bool = True
-    normalisation: bool = True
-    thesaurus: bool = True
 
 
 class Calibration(BaseModel):
@@ -124,15 +108,13 @@ class Assistant:
 
     def use_collection(self, collection: ChunkCollection, embedding) -> None:
         """Read a build's chunks and build the search over them; the new state replaces the old at once."""
-        units = build_chunks(collection, self.settings.data_dir)  # stored beside the index after the first read
-        chunks = [c for c in units if not c.is_child]
-        children = [c for c in units if c.is_child] if self.parts.children else []
-        analyzer, lexical, vocabulary = search_structures(chunks, self.parts, self.settings.data_dir)
-        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, children, analyzer, lexical)
+        found = prepare_search(collection, self.settings.data_dir, self.parts)  # loaded when an ingest stored them
+        chunks = found.parents
+        retriever = HybridRetriever(chunks, collection, embedding, self.calibration.fusion, found.children, found.analyzer, found.lexical)
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
-        self.retriever, self.vocabulary = retriever, vocabulary
-        self.agenda_doc = next((c.document for c in chunks if c.soort == "actie"), "")
-        self.progress_sections = link_progress_sections(chunks, retriever, self.agenda_doc)
+        self.retriever, self.vocabulary = retriever, found.vocabulary
+        self.agenda_doc = agenda_document(chunks)
+        self.progress_sections = found.progress_sections
 
     def reload(self, stale: ChunkCollection) -> None:
         """Switch to the active build after another process ingested (a shared data dir or server)."""
@@ -450,54 +432,3 @@ class Assistant:
         subject = " ".join(analyzer.subject_words(intent.question))
         topic_lexical = float(self.retriever.lexical.scores(subject).max(initial=0.0)) if subject else 0.0
         return signals(analyzer, self.vocabulary, intent.question, search.dense_top, topic_lexical)
-
-
-def link_progress_sections(chunks: Sequence[Chunk], retriever: HybridRetriever, agenda_doc: str) -> dict[str, list[str]]:
-    """Priority code → the sections of other documents (the 2023 article) that report on it.
-
-    A section is linked to the priorities whose chunks its own words match best (BM25 of the
-    section's text over the agenda): the best, and any within PROGRESS_LINK_RATIO of it."""
-    links: dict[str, list[str]] = {}
-    agenda = np.array([c.document == agenda_doc and bool(c.prioriteit) for c in retriever.chunks])
-    if not agenda.any():
-        return links
-    for section in chunks:
-        if section.document == agenda_doc or section.soort != "sectie":
-            continue
-        scores = np.where(agenda, retriever.lexical.scores(section.text), 0.0)
-        per_priority: dict[str, float] = {}
-        for chunk, score in zip(retriever.chunks, scores):
-            if score > 0:
-                per_priority[chunk.prioriteit] = max(per_priority.get(chunk.prioriteit, 0.0), float(score))
-        if not per_priority:
-            continue
-        best = max(per_priority.values())
-        for code, score in sorted(per_priority.items(), key=lambda kv: -kv[1])[:MAX_PROGRESS_LINKS]:
-            if score >= PROGRESS_LINK_RATIO * best:
-                links.setdefault(code, []).append(section.id)
-    return links
-
-
-# Bump when what search_structures derives changes in a way its code digest cannot see.
-SEARCH_STRUCTURES_VERSION = 1
-DATA_DIR = Path(__file__).parent / "data"
-
-
-def search_structures(
-    chunks: Sequence[Chunk], parts: SearchParts, cache_dir: Path | None,
-) -> tuple[DutchAnalyzer, LexicalIndex, CorpusVocabulary]:
-    """The analyzer, BM25 and the scope vocabulary over the parents, loaded from beside the index when
-    they were derived from exactly these chunks by this code, these data files (thesaurus) and these
-    search parts; else built and stored (index/artifacts.py)."""
-    import hashlib
-
-    from index import artifacts
-
-    def build() -> tuple[DutchAnalyzer, LexicalIndex, CorpusVocabulary]:
-        analyzer = DutchAnalyzer((c.embed_text for c in chunks), normalise=parts.normalisation, use_thesaurus=parts.thesaurus)
-        return analyzer, LexicalIndex(chunks, analyzer), CorpusVocabulary(analyzer.document_terms(c.embed_text) for c in chunks)
-
-    code = artifacts.code_digest(Path(__file__).parent, ("bm25s", "PyStemmer", "simplemma"))
-    data = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(DATA_DIR.glob("*.yaml")))).hexdigest()
-    key = artifacts.chunks_key("search", SEARCH_STRUCTURES_VERSION, f"{code}\0{data}\0{parts.model_dump_json()}", list(chunks))
-    return artifacts.load_or_build(cache_dir, "search", key, build)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from assistant.search_structures import prepare_search
 from assistant.settings import Settings
 from index.build import IngestReport, run_ingest
 from index.embeddings import parse_embedder
 from index.manifest import check_embedder
 from index.store import CHROMA_SUBDIR, ChunkCollection, IndexStore, IndexUnavailableError, check_data_dir
+from ingest.errors import WerkagendaError
 
 BUILDING_NOTICE = "Nog geen index gevonden; de index wordt nu eenmalig opgebouwd …"
 
@@ -21,7 +23,8 @@ def ingest(
     settings: Settings, paths=(), rebuild: bool = False, progress: bool = True,
     notify: Callable[[str], None] = lambda _msg: None, use_cache: bool = True, limits=None, remove=(),
 ) -> IngestReport:
-    return run_ingest(
+    """Build the index, then derive the new build's search structures, so no later start pays for them."""
+    report = run_ingest(
         data_dir=settings.data_dir,
         corpus_dir=settings.corpus_dir,
         embedder=settings.embedder,
@@ -34,6 +37,17 @@ def ingest(
         limits=limits,
         remove=remove,
     )
+    if report.new_build:
+        _prepare_search_quietly(settings, notify)
+    return report
+
+
+def _prepare_search_quietly(settings: Settings, notify: Callable[[str], None]) -> None:
+    """The new build is active already: if its structures cannot be stored now, the first start derives them."""
+    try:
+        prepare_search(open_index(settings), settings.data_dir)
+    except (WerkagendaError, OSError) as exc:
+        notify(f"De zoekstructuren zijn niet vooraf opgebouwd ({exc}); de eerste start doet dat alsnog.")
 
 
 def open_index(settings: Settings) -> ChunkCollection:

@@ -28,6 +28,9 @@ MAX_BULLETS = 3
 # Lines the first bullet may quote from its chunk. Two lifted the key fact in the answer on the blind dev
 # set from 0.71 to 0.73 but the median answer from 636 to 757 characters (the target is under 700): one.
 FIRST_BULLET_LINES = 1
+# A yes/no answer leads with what a goal or action states (its text, items or description) when that line
+# is at least this share as relevant as its best line: an indicator measures a plan, it does not state it.
+YES_NO_STATEMENT_SHARE = 1.0
 BULLET_LIMIT = 200  # characters of one bullet's quoted line (bullets may be clipped, leads never)
 MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells hold 1 to 5
 # "geen" and "nooit" deny the claim itself ("We passen geen gezichtsherkenning toe …"); "niet" mostly sits in
@@ -131,8 +134,8 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
         return f"Dat staat er niet precies in, maar volgens {item_name(top)}: {sentence(line.text)} {ref}", {line.text}
     line = best_line(composer, plan, plan_child)
     statement = best_line(composer, plan, plan_child, want=lambda ln: ln.field in STATEMENT_FIELDS)
-    if statement is not None and composer.relevance(statement.text) >= composer.relevance(line.text):
-        line = statement  # on a tie, what the goal or action itself says, not one of its indicators
+    if statement is not None and composer.relevance(statement.text) >= YES_NO_STATEMENT_SHARE * composer.relevance(line.text):
+        line = statement
     ref = composer.cite(plan)
     answer_word = "Nee" if NEGATION_RE.search(line.text) and not NEGATION_RE.search(intent.question) else "Ja"
     lead = f"{answer_word}. {cap(sentence(line.text))} {ref}"

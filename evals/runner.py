@@ -439,7 +439,7 @@ def open_systems(settings: Settings, names: Sequence[str]) -> Iterable[tuple[str
             calibration = Calibration(fusion=tuned.fusion.model_copy(update={"method": name}), scope=tuned.scope)
             system = Assistant(settings, collection, embedding, calibration)
         elif name in ABLATIONS:
-            from assistant.engine import SearchParts
+            from assistant.search_structures import SearchParts
 
             parts = SearchParts(**{ABLATIONS[name]: False})
             system = Assistant(settings, collection, embedding, tuned, parts)

@@ -76,6 +76,7 @@ class IngestReport(BaseModel):
     seconds: float
     embedder: str
     build: str
+    new_build: bool = False  # a new build was activated (False: nothing changed, the active one was kept)
     quarantined: str | None = None  # where a damaged local store was moved by --rebuild
     compacted: dict[str, int] | None = None  # what the store's clean-up removed (segment folders, bytes)
 
@@ -299,7 +300,7 @@ def run_ingest(
         return IngestReport(
             documents=len(new_docs), chunks=sum(d.chunks for d in new_docs.values()), **counts.model_dump(),
             removed=removed, problems=problems, notes=notes, seconds=round(time.perf_counter() - started, 2),
-            embedder=spec.key, build=build.name, quarantined=str(quarantined) if quarantined else None,
+            embedder=spec.key, build=build.name, new_build=True, quarantined=str(quarantined) if quarantined else None,
             compacted=compacted, **plan,
         )
 

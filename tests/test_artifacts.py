@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.analysis import DutchAnalyzer
-from assistant.engine import SearchParts, search_structures
+from assistant.search_structures import SearchParts, link_progress_sections, search_structures
 from assistant.lexical import LexicalIndex
 from assistant.scope import CorpusVocabulary
 from ingest.corpus import BUNDLED_CORPUS_DIR
@@ -75,16 +75,18 @@ def test_lexical_index_is_stored_and_loaded_with_the_same_scores(chunks, fresh, 
 def test_vocabulary_and_analyzer_are_stored_and_loaded_unchanged(chunks, fresh, stored, tmp_path, monkeypatch):
     monkeypatch.setattr(CorpusVocabulary, "__init__", _refuse_to_build)
     monkeypatch.setattr(DutchAnalyzer, "__init__", _refuse_to_build)
-    analyzer, _, loaded = search_structures(chunks, SearchParts(), tmp_path)
+    analyzer, _, loaded, links = search_structures(chunks, SearchParts(), tmp_path)
     monkeypatch.undo()
-    fresh_analyzer, _, fresh_vocabulary = fresh
+    fresh_analyzer, fresh_index, fresh_vocabulary = fresh
     assert (loaded.chunks, loaded.document_frequency) == (fresh_vocabulary.chunks, fresh_vocabulary.document_frequency)
+    assert links == link_progress_sections(chunks, fresh_index)
+    assert links["2.4"] == ["wwd-jaar-onderweg:versterken-van-de-digitale-veiligheid-en-weerbaarheid"]
     for query in QUERIES:
         assert analyzer.question_terms(query) == fresh_analyzer.question_terms(query)
 
 
 def test_other_search_parts_get_their_own_structure(chunks, stored, tmp_path):
-    analyzer, _, _ = search_structures(chunks, SearchParts(thesaurus=False), tmp_path)
+    analyzer, _, _, _ = search_structures(chunks, SearchParts(thesaurus=False), tmp_path)
     assert not analyzer.use_thesaurus
 
 
@@ -172,3 +174,23 @@ def test_half_written_copies_of_a_killed_process_are_cleared(chunks, tmp_path):
     os.utime(stale, (old, old))
     lexical(chunks[:5], tmp_path)
     assert not stale.exists() and fresh.exists()
+
+
+@pytest.mark.slow
+def test_an_ingest_stores_them_so_the_first_start_derives_nothing(tmp_path, monkeypatch):
+    from assistant.engine import Assistant
+    from assistant.index_access import ingest
+    from assistant.settings import Settings
+    from index.store import ChunkCollection
+
+    settings = Settings(data_dir=tmp_path / "data")
+    assert ingest(settings, progress=False).new_build
+    stored = {p.name.split("-")[0] for p in (settings.data_dir / artifacts.ARTIFACTS_SUBDIR).iterdir()}
+    assert {"search", "chunks"} <= stored
+    for cls in (DutchAnalyzer, LexicalIndex, CorpusVocabulary):
+        monkeypatch.setattr(cls, "__init__", _refuse_to_build)
+    monkeypatch.setattr(ChunkCollection, "chunks", _refuse_to_build)  # not read back from Chroma either
+    opened = Assistant.open(settings, progress=False, notify=lambda _m: None)
+    assert len(opened.chunks) == 200 and opened.retriever.children
+    monkeypatch.undo()
+    assert not ingest(settings, progress=False).new_build  # nothing changed: the active build is kept
