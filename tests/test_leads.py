@@ -101,6 +101,14 @@ def test_yes_no_opens_with_ja_and_cites_the_goal_and_its_action():
     assert "ID-wallet" in lead and "[1]" in lead and "Daarvoor (actie 7" in lead and "[2]" in lead
 
 
+def test_yes_no_leads_with_what_the_goal_states_not_its_indicator():
+    q = "mijn buurman is 85 en snapt niks van internet, kan hij ergens in de buurt hulp krijgen?"
+    text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.1:doel:5"), "covered")
+    lead = text.split("\n\n")[0]
+    assert lead.startswith("Ja. Mensen kunnen in hun eigen buurt terecht") and "[1]" in lead
+    assert "% mensen" not in lead  # the goal's indicator measures the plan; it is not the plan
+
+
 def test_yes_no_says_nee_when_the_goal_rules_it_out():
     q = "Mag de overheid zomaar gezichtsherkenning gebruiken?"
     text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:2.2:doel:1"), "covered")
