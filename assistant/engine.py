@@ -140,7 +140,11 @@ class Assistant:
             collection = open_index(settings)
         embedding = load_embedding(parse_embedder(settings.embedder))
         embedding.get_query_embedding("opwarmen")  # load weights now, not on the first question
-        return cls(settings, collection, embedding, calibration or Calibration.load())
+        assistant = cls(settings, collection, embedding, calibration or Calibration.load())
+        # Likewise the lemma dictionary and the thesaurus, which the analyzer reads on first use (~0.9 s
+        # here): with the search structures stored by the ingest, nothing at open needs them yet.
+        assistant.retriever.analyzer.question_terms(EXAMPLE_QUESTION)
+        return assistant
 
     # -- public API --------------------------------------------------------------------------
     def ask(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Answer:

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.analysis import DutchAnalyzer
+from assistant.analysis import DutchAnalyzer, thesaurus
 from assistant.search_structures import SearchParts, link_progress_sections, search_structures
 from assistant.lexical import LexicalIndex
 from assistant.scope import CorpusVocabulary
@@ -190,7 +190,9 @@ def test_an_ingest_stores_them_so_the_first_start_derives_nothing(tmp_path, monk
     for cls in (DutchAnalyzer, LexicalIndex, CorpusVocabulary):
         monkeypatch.setattr(cls, "__init__", _refuse_to_build)
     monkeypatch.setattr(ChunkCollection, "chunks", _refuse_to_build)  # not read back from Chroma either
+    thesaurus.cache_clear()
     opened = Assistant.open(settings, progress=False, notify=lambda _m: None)
     assert len(opened.chunks) == 200 and opened.retriever.children
+    assert thesaurus.cache_info().currsize == 1  # read at open (a warm-up), not by the first question
     monkeypatch.undo()
     assert not ingest(settings, progress=False).new_build  # nothing changed: the active build is kept
