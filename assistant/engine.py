@@ -28,7 +28,7 @@ from assistant.search_structures import SearchParts, agenda_document, prepare_se
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
-from assistant.text import content_stems, looks_english
+from assistant.text import as_list, content_stems, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -302,6 +302,10 @@ class Assistant:
         if not in_prio:
             return None
         titel = short_title(in_prio[0].prioriteit_titel, 90)
+        # The priority's own title names it a second time ("bij prioriteit 2.4 Versterken cybersecurity"):
+        # no topic within it.
+        title_stems = set(content_stems(in_prio[0].prioriteit_titel))
+        topic = [s for s in intent.topic_stems if s not in title_stems]
         if intent.item:
             kind, nummer = intent.item
             target = self.by_id.get(f"{self.agenda_doc}:{prio}:{kind}:{nummer}")
@@ -314,11 +318,11 @@ class Assistant:
                 return "opzoeken", compose.answer_list(composer, lead, siblings, False), "covered"
             return "opzoeken", compose.answer_items(composer, intent, [target]), "covered"
         for kind, plural in (("actie", "acties"), ("doel", "doelen")):
-            if plural in intent.aspects and not intent.topic_stems:
+            if plural in intent.aspects and not topic:
                 items = [c for c in in_prio if c.soort == kind]
                 lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
                 return "opzoeken", compose.answer_list(composer, lead, items, False), "covered"
-        if intent.topic_stems:  # a topic within the priority: search inside it
+        if topic:  # a topic within the priority: search inside it
             within = self.retriever.search(intent.question, Filters(prioriteit=prio, document=self.agenda_doc), SEARCH_DEPTH)
             if not within.hits:
                 return None
@@ -327,6 +331,12 @@ class Assistant:
             return "opzoeken", leads.answer(composer, intent, chosen, "covered"), "covered"
         wanted = "resultaten" if "behaalde" in intent.aspects else "opgave"
         first = next((c for c in in_prio if c.soort == wanted), in_prio[0])
+        items = as_list(first.fields.get("items")) if first.soort == "resultaten" else []
+        if items:  # the question asks for exactly this list: all of it, item by item
+            lead = (f"Bij prioriteit {prio} (*{titel}*) noemt de werkagenda {len(items)} behaalde "
+                    f"{'resultaat' if len(items) == 1 else 'resultaten'} {composer.cite(first)}:")
+            body = "\n".join(f"- {leads.sentence(item)}" for item in items)
+            return "opzoeken", compose.finish(composer, [lead, body]), "covered"
         doelen = [c for c in in_prio if c.soort == "doel"]
         lead = compose.lead_sentence(composer, intent, first)
         lines = [compose.list_line(composer, c, False) for c in doelen]

@@ -16,6 +16,8 @@ PRIORITY_CODES = ("1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1",
 
 CODE_RE = re.compile(r"(?<![\d.])([1-5])[.,]([1-4])(?:[ab])?(?![\d])")
 ITEM_RE = re.compile(r"\b(actie|acties|doel|doelen)\s*(?:nummer|nr\.?|#)?\s*(\d{1,2})\b")
+# "Welke actie staat bij 5.1 onder nummer 6?": the number further on, named as one.
+ITEM_NUMBER_RE = re.compile(r"\b(actie|doel)\b[^?]{0,40}?\b(?:nummer|nr\.?)\s*(\d{1,2})\b")
 
 # Aspect words, matched on folded tokens. Each maps to the chunk field(s) that answer it.
 ASPECT_WORDS: dict[str, tuple[str, ...]] = {
@@ -140,7 +142,7 @@ def analyse(question: str, has_history: bool = False) -> Intent:
     code = CODE_RE.search(folded)
     if code and f"{code.group(1)}.{code.group(2)}" in PRIORITY_CODES:
         intent.prioriteit = f"{code.group(1)}.{code.group(2)}"
-    item = ITEM_RE.search(folded)
+    item = ITEM_RE.search(folded) or ITEM_NUMBER_RE.search(folded)
     if item:
         kind = "actie" if item.group(1).startswith("actie") else "doel"
         intent.item = (kind, int(item.group(2)))

@@ -65,6 +65,23 @@ def test_all_actions_of_a_priority(assistant):
     assert "15 acties" in answer.answer
 
 
+def test_the_priority_title_beside_its_code_is_not_a_topic(assistant):
+    answer = assistant.ask("Welke acties vallen onder 2.4 Versterken cybersecurity?")
+    assert cited(answer) == [f"wwd-2022:2.4:actie:{n}" for n in range(1, 8)]
+
+
+def test_achieved_results_of_a_priority_are_listed_whole(assistant):
+    answer = assistant.ask("Welke behaalde resultaten noemt de werkagenda bij prioriteit 2.4 Versterken cybersecurity?")
+    assert cited(answer) == ["wwd-2022:2.4:resultaten"]
+    assert "6 behaalde resultaten" in answer.answer and "Cyber Resilience Act" in answer.answer
+    assert "Behaalde resultaten:" not in answer.answer  # the items, not the raw cell
+
+
+def test_an_item_number_further_on_in_the_question(assistant):
+    answer = assistant.ask("Welke actie staat bij 5.1 onder nummer 6?")
+    assert cited(answer) == ["wwd-2022:5.1:actie:6"]
+
+
 def test_a_missing_action_number_is_said_plainly(assistant):
     answer = assistant.ask("Wat is actie 12 van prioriteit 2.4?")
     assert "geen actie 12" in answer.answer and len(answer.citations) == 7

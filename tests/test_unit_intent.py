@@ -19,6 +19,8 @@ CODES = [
     ("Wat is doelen 12?", (None, ("doel", 12))),
     ("In 2023 is 3.3 afgerond", ("3.3", None)),  # a year is no code
     ("Versie 10.1.2 van de app", (None, None)),  # inside a longer number: no code
+    ("Welke actie staat bij 5.1 onder nummer 6?", ("5.1", ("actie", 6))),  # the number further on
+    ("Welk doel van 2.2 heeft nr. 3?", ("2.2", ("doel", 3))),
 ]
 
 
