@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -28,7 +28,7 @@ from assistant.search_structures import SearchParts, agenda_document, prepare_se
 from assistant.retrieval import FusionParams, HybridRetriever, SearchResult, names_organisation
 from assistant.scope import Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
-from assistant.text import as_list, content_stems, looks_english
+from assistant.text import as_list, content_stems, fold, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -58,6 +58,24 @@ LIST_RATIO = 0.5
 MAX_LIST_ITEMS = 15
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
+# A question about a priority's structure (its achieved results, its actions or goals) may name the
+# priority by its title instead of its code: "Welke behaalde resultaten horen bij Algoritmes reguleren?"
+STRUCTURE_ASPECTS = frozenset({"behaalde", "acties", "doelen"})
+
+
+class PriorityTitles:
+    """Priority titles as written in the agenda, to find a priority named by its title."""
+
+    def __init__(self, chunks: Iterable[Chunk]):
+        titles = {c.prioriteit: c.prioriteit_titel for c in chunks if c.prioriteit and c.prioriteit_titel}
+        # the longest first, so a title inside another never wins; one-word titles are too loose
+        self.by_title = sorted(((fold(t), code) for code, t in titles.items() if len(t.split()) >= 2), key=lambda x: -len(x[0]))
+
+    def get_in(self, question: str) -> str | None:
+        folded = " ".join(fold(question).split())
+        return next((code for title, code in self.by_title if title in folded), None)
+
+
 # An organisation's own action answers a question with a subject only when search ranks it this high;
 # lower, the organisation is incidental and the best hit overall answers.
 ORGANISATION_TOP = 3
@@ -114,6 +132,7 @@ class Assistant:
         self.collection, self.chunks, self.by_id = collection, chunks, {c.id: c for c in chunks}
         self.retriever, self.vocabulary = retriever, found.vocabulary
         self.agenda_doc = agenda_document(chunks)
+        self.priority_titles = PriorityTitles(c for c in chunks if c.document == self.agenda_doc)
         self.progress_sections = found.progress_sections
 
     def reload(self, stale: ChunkCollection) -> None:
@@ -225,6 +244,8 @@ class Assistant:
     # -- routing -----------------------------------------------------------------------------
     def answer_extractively(self, question: str, history: list[Turn], filters: Filters | None) -> Answer:
         intent = analyse(question, has_history=bool(history))
+        if not intent.prioriteit and intent.aspects & STRUCTURE_ASPECTS:
+            intent.prioriteit = self.priority_titles.get_in(question)
         analyzer = self.retriever.analyzer
         composer = Composer(
             question_stems=content_stems(question), analyzer=analyzer,

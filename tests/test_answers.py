@@ -77,6 +77,13 @@ def test_achieved_results_of_a_priority_are_listed_whole(assistant):
     assert "Behaalde resultaten:" not in answer.answer  # the items, not the raw cell
 
 
+def test_a_priority_named_by_its_title(assistant):
+    answer = assistant.ask("Welke behaalde resultaten horen bij algoritmes reguleren?")
+    assert cited(answer) == ["wwd-2022:3.3:resultaten"]
+    topic = assistant.ask("Wat doet de overheid om algoritmes te reguleren?")  # not a structure question: search
+    assert "behaalde resultaten" not in topic.answer.split("\n\n")[0]
+
+
 def test_an_item_number_further_on_in_the_question(assistant):
     answer = assistant.ask("Welke actie staat bij 5.1 onder nummer 6?")
     assert cited(answer) == ["wwd-2022:5.1:actie:6"]
