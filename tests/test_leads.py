@@ -102,7 +102,7 @@ def test_yes_no_opens_with_ja_and_cites_the_goal_and_its_action():
 
 
 def test_yes_no_leads_with_what_the_goal_states_not_its_indicator():
-    q = "mijn buurman is 85 en snapt niks van internet, kan hij ergens in de buurt hulp krijgen?"
+    q = "mijn buurman is 85 en snapt niks van internet, kan hij ergens hulp krijgen?"
     text = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.1:doel:5"), "covered")
     lead = text.split("\n\n")[0]
     assert lead.startswith("Ja. Mensen kunnen in hun eigen buurt terecht") and "[1]" in lead
