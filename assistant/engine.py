@@ -352,12 +352,8 @@ class Assistant:
             return "opzoeken", leads.answer(composer, intent, chosen, "covered"), "covered"
         wanted = "resultaten" if "behaalde" in intent.aspects else "opgave"
         first = next((c for c in in_prio if c.soort == wanted), in_prio[0])
-        items = as_list(first.fields.get("items")) if first.soort == "resultaten" else []
-        if items:  # the question asks for exactly this list: all of it, item by item
-            lead = (f"Bij prioriteit {prio} (*{titel}*) noemt de werkagenda {len(items)} behaalde "
-                    f"{'resultaat' if len(items) == 1 else 'resultaten'} {composer.cite(first)}:")
-            body = "\n".join(f"- {leads.sentence(item)}" for item in items)
-            return "opzoeken", compose.finish(composer, [lead, body]), "covered"
+        if first.soort == "resultaten" and as_list(first.fields.get("items")):
+            return "opzoeken", leads.answer_results(composer, first, titel), "covered"
         doelen = [c for c in in_prio if c.soort == "doel"]
         lead = compose.lead_sentence(composer, intent, first)
         lines = [compose.list_line(composer, c, False) for c in doelen]

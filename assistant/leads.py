@@ -294,6 +294,14 @@ def supports(composer: Composer, chunk: Chunk, child: Chunk | None, said: set[st
     return line is not None and (composer.relevance(line.text) > 0 or composer.relevance(chunk.embed_text) >= 0.5)
 
 
+def answer_results(composer: Composer, results: Chunk, titel: str) -> str:
+    """A priority's behaalde resultaten when the question asks for exactly them: all items, one bullet each."""
+    items = as_list(results.fields.get("items"))
+    lead = (f"Bij prioriteit {results.prioriteit} (*{titel}*) noemt de werkagenda {len(items)} behaalde "
+            f"{'resultaat' if len(items) == 1 else 'resultaten'} {composer.cite(results)}:")
+    return finish(composer, [lead, "\n".join(f"- {sentence(item)}" for item in items)])
+
+
 def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Chunk | None]], outcome: str,
            complete_lists: bool = False) -> str:
     """The whole extractive answer for search hits (best first): a typed lead, then bullets."""
