@@ -1,4 +1,4 @@
-"""A verified cache of passage embeddings of the bundled corpus, built once per checkout.
+"""A verified cache of passage embeddings: the bundled corpus ships embedded.
 
 What is cached: the passage vector of every embedded text (`Chunk.embed_text`) of the bundled corpus,
 for the default embedder, in `index/embedding_cache.npz`. A cached vector is used only when all
@@ -10,9 +10,9 @@ text afresh and compares (`SPOT_CHECK_MIN_COSINE`).
 Vectors are stored as float16 (half the bytes of float32) and renormalised when read; their cosine
 to the fresh float32 vector is above 0.99999 (tests/test_embedding_cache.py).
 
-It is generated data, so git does not track it: `make` builds it (`python -m index.cache --write`) before
-`make run` and `make test`, and again when the corpus or the ingest code changes. Without it an ingest
-embeds every text itself. `werkagenda ingest --no-cache` ignores the cache.
+It ships with the code (tracked by git), so a fresh clone's first ingest takes seconds. Regenerate it
+after the chunking or the corpus changes: `make embedding-cache` (`python -m index.cache --write`), and
+commit it; tests/test_embedding_cache.py says when. `werkagenda ingest --no-cache` ignores the cache.
 """
 
 from __future__ import annotations

