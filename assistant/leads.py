@@ -22,7 +22,7 @@ from assistant.compose import Composer, finish, item_name, join_names
 from assistant.intent import Intent
 from assistant.text import as_list, clip
 from ingest.chunking import split_sentences
-from ingest.models import Chunk
+from ingest.models import ChildLine, Chunk
 
 MAX_BULLETS = 3
 # Lines the first bullet may quote from its chunk. Two lifted the key fact in the answer on the blind dev
@@ -83,7 +83,7 @@ def lines_of(chunk: Chunk) -> list[Line]:
     return out or [Line(chunk, "tekst", " ".join(chunk.text.split()))]
 
 
-def best_line(composer: Composer, chunk: Chunk, child: Chunk | None = None, want=None, skip: set[str] = frozenset()) -> Line | None:
+def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, want=None, skip: set[str] = frozenset()) -> Line | None:
     """The line of the chunk that answers best: the child search matched, else the most relevant one
     (among those `want` accepts), earlier lines first on ties."""
     candidates = [ln for ln in lines_of(chunk) if ln.text not in skip and (want is None or want(ln))]
@@ -120,7 +120,7 @@ def items_phrase(composer: Composer, items: Sequence[str], ref: str, complete: b
 
 
 # -- leads per question type -------------------------------------------------------------------
-def first_of(hits: Sequence[tuple[Chunk, Chunk | None]], soorten: tuple[str, ...], within: int = 3):
+def first_of(hits: Sequence[tuple[Chunk, ChildLine | None]], soorten: tuple[str, ...], within: int = 3):
     return next(((c, child) for c, child in hits[:within] if c.soort in soorten), (None, None))
 
 
@@ -238,7 +238,7 @@ def lead_count(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]]
     return None
 
 
-def lead_section(composer: Composer, section: Chunk, child: Chunk | None) -> tuple[str, set[str]]:
+def lead_section(composer: Composer, section: Chunk, child: ChildLine | None) -> tuple[str, set[str]]:
     """A free-text section (the 2023 article) answers with its two most relevant sentences, in the
     section's own order: its first sentence is often an introduction, the fact stands further on."""
     candidates = lines_of(section)
@@ -262,7 +262,7 @@ def lead_open(composer: Composer, hits) -> tuple[str, set[str]]:
 
 
 # -- bullets -----------------------------------------------------------------------------------
-def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: Chunk | None, said: set[str], lines: int = 1,
+def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: ChildLine | None, said: set[str], lines: int = 1,
            who: bool = True) -> str:
     """One bullet for a cited chunk: its best line not yet said, and for an action (`who`) who carries it out."""
     ref = composer.cite(chunk)
@@ -288,7 +288,7 @@ def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: Chunk | None
     return "".join(parts)
 
 
-def supports(composer: Composer, chunk: Chunk, child: Chunk | None, said: set[str]) -> bool:
+def supports(composer: Composer, chunk: Chunk, child: ChildLine | None, said: set[str]) -> bool:
     """Does the chunk say something new, and does it (or its priority's title) share a word with the question?"""
     line = best_line(composer, chunk, child, skip=said)
     return line is not None and (composer.relevance(line.text) > 0 or composer.relevance(chunk.embed_text) >= 0.5)
@@ -302,7 +302,7 @@ def answer_results(composer: Composer, results: Chunk, titel: str) -> str:
     return finish(composer, [lead, "\n".join(f"- {sentence(item)}" for item in items)])
 
 
-def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Chunk | None]], outcome: str,
+def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, ChildLine | None]], outcome: str,
            complete_lists: bool = False) -> str:
     """The whole extractive answer for search hits (best first): a typed lead, then bullets."""
     kind = intent.kind

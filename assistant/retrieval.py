@@ -28,7 +28,7 @@ from assistant.lexical import LexicalIndex
 from assistant.models import Filters
 from assistant.organisations import Organisation, by_code, mentions
 from index.store import ChunkCollection
-from ingest.models import Chunk
+from ingest.models import ChildLine, Chunk
 
 
 # Embedded questions kept per retriever: the example buttons, follow-ups and eval configurations
@@ -88,7 +88,7 @@ class Scored:
     score: float
     dense: float  # cosine similarity (0 when not among the dense candidates)
     lexical: float  # raw BM25
-    child: Chunk | None = None  # the child (line) whose embedding matched best, if not the parent itself
+    child: ChildLine | None = None  # the child (line) whose embedding matched best, if not the parent itself
 
 
 @dataclass
@@ -102,7 +102,7 @@ class SearchResult:
 class HybridRetriever:
     def __init__(
         self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams,
-        children: Sequence[Chunk] = (), analyzer: DutchAnalyzer | None = None, lexical: LexicalIndex | None = None,
+        children: Sequence[ChildLine] = (), analyzer: DutchAnalyzer | None = None, lexical: LexicalIndex | None = None,
     ):
         self.chunks = list(chunks)
         self.by_id = {c.id: c for c in self.chunks}

@@ -22,7 +22,7 @@ from assistant.lexical import LexicalIndex
 from assistant.scope import CorpusVocabulary
 from index import artifacts
 from index.store import ChunkCollection
-from ingest.models import Chunk
+from ingest.models import ChildLine, Chunk
 
 # Bump when what search_structures derives changes in a way its code digest cannot see.
 SEARCH_STRUCTURES_VERSION = 2  # 2: the progress links are stored too
@@ -44,7 +44,7 @@ class SearchParts(BaseModel):
 
 class SearchStructures(BaseModel, arbitrary_types_allowed=True):
     parents: list[Chunk]
-    children: list[Chunk]  # empty when the children are switched off
+    children: list[ChildLine]  # empty when the children are switched off
     analyzer: DutchAnalyzer
     lexical: LexicalIndex
     vocabulary: CorpusVocabulary
@@ -107,9 +107,8 @@ def search_structures(
 def prepare_search(collection: ChunkCollection, data_dir: Path | None, parts: SearchParts | None = None) -> SearchStructures:
     """Everything search needs from one build: loaded from `data_dir` when stored, else derived and stored."""
     parts = parts or SearchParts()
-    units = artifacts.build_chunks(collection, data_dir)
-    parents = [c for c in units if not c.is_child]
-    children = [c for c in units if c.is_child] if parts.children else []
+    parents, children = artifacts.build_chunks(collection, data_dir)
+    children = children if parts.children else []
     analyzer, lexical, vocabulary, links = search_structures(parents, parts, data_dir)
     return SearchStructures(
         parents=parents, children=children, analyzer=analyzer, lexical=lexical, vocabulary=vocabulary, progress_sections=links,

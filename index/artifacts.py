@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ingest.models import Chunk
+from ingest.models import ChildLine, Chunk
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-ARTIFACT_VERSION = 1  # the file layout of this module
+ARTIFACT_VERSION = 2  # the file layout of this module (2: children stored as columns)
 ARTIFACTS_SUBDIR = "search-artifacts"
 PAYLOAD_NAME = "artifact.pickle"
 # Other keys of a kind stay a while: a second process may still serve the previous build.
@@ -147,16 +147,24 @@ def prune(directory: Path, kind: str, keep: str) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def build_chunks(collection, cache_dir: Path | None) -> list[Chunk]:
-    """`collection.chunks(children=True)` (parents and their children), stored beside the index after the first read.
+def build_chunks(collection, cache_dir: Path | None) -> tuple[list[Chunk], list[ChildLine]]:
+    """The parents of `collection` and their children as lines, stored beside the index after the first read.
 
     Reading 20,000 chunks back from Chroma and validating each costs seconds; a pickle of them loads
-    several times faster. A build is never changed once activated, so its name (a fresh uuid per
-    build), manifest and count identify its chunks; the Chunk model's source is in the key too.
+    several times faster. Children are stored as three columns of strings (id, parent, line): unpickling
+    89,100 child Chunk objects took 1.2 s at 100x, the columns take 0.02 s. A build is never changed once
+    activated, so its name (a fresh uuid per build), manifest and count identify its chunks; the Chunk
+    model's source is in the key too.
     """
     from ingest import models
+
+    def read() -> tuple[list[Chunk], tuple[list[str], list[str], list[str]]]:
+        units = collection.chunks(children=True)
+        children = [c for c in units if c.is_child]
+        return [c for c in units if not c.is_child], ([c.id for c in children], [c.parent for c in children], [c.text for c in children])
 
     code = code_digest(Path(models.__file__).parent, ("pydantic",))
     identity = f"{collection.name}\0{collection.manifest.model_dump_json()}\0{collection.count()}\0{code}"
     key = hashlib.sha256(f"chunks+children\0{ARTIFACT_VERSION}\0{identity}".encode()).hexdigest()[:32]
-    return load_or_build(cache_dir, "chunks", key, lambda: collection.chunks(children=True))
+    parents, (ids, parent_ids, lines) = load_or_build(cache_dir, "chunks", key, read)
+    return parents, [ChildLine(*row) for row in zip(ids, parent_ids, lines)]

@@ -153,7 +153,12 @@ def test_a_builds_chunks_are_stored_after_the_first_read(index_settings, tmp_pat
 
     collection = IndexStore.open(index_settings.data_dir).active()
     first = artifacts.build_chunks(collection, tmp_path)
-    assert first == collection.chunks(children=True) and len([c for c in first if not c.is_child]) == 200
+    units = collection.chunks(children=True)
+    parents, children = first
+    assert parents == [c for c in units if not c.is_child] and len(parents) == 200
+    # children as lines: id, parent and text of each child chunk, in the index's order
+    assert [(c.id, c.parent, c.text) for c in children] == [(c.id, c.parent, c.text) for c in units if c.is_child]
+    assert len(children) > 800 and all(c.parent in {p.id for p in parents} for c in children)
     monkeypatch.setattr(ChunkCollection, "chunks", _refuse_to_build)
     assert artifacts.build_chunks(collection, tmp_path) == first  # loaded, not read from Chroma again
     # another build (a new ingest has a new name) is read afresh
@@ -193,6 +198,7 @@ def test_an_ingest_stores_them_so_the_first_start_derives_nothing(tmp_path, monk
     thesaurus.cache_clear()
     opened = Assistant.open(settings, progress=False, notify=lambda _m: None)
     assert len(opened.chunks) == 200 and opened.retriever.children
-    assert thesaurus.cache_info().currsize == 1  # read at open (a warm-up), not by the first question
+    opened._warm_up.join()
+    assert thesaurus.cache_info().currsize == 1  # read after open, in the background, not by the first question
     monkeypatch.undo()
     assert not ingest(settings, progress=False).new_build  # nothing changed: the active build is kept
