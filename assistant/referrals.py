@@ -44,3 +44,9 @@ def referrals_for(question: str) -> list[Referral]:
     words = tokens(question) + [w for w in folded.split() if "-" in w]
     found = [ref for ref, terms in entries if any(_term_matches(t, words, folded) for t in terms)]
     return found[:MAX_REFERRALS] or [default]
+
+
+def handled_elsewhere(word: str) -> bool:
+    """Is this (folded) word a subject that the referral table sends elsewhere ("paspoort", "aow")?"""
+    _, entries = _table()
+    return any(_term_matches(t, [word], word) for _, terms in entries for t in terms if " " not in t)

@@ -21,9 +21,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from assistant.analysis import DutchAnalyzer
+from assistant.referrals import handled_elsewhere
 
 Outcome = Literal["covered", "related", "not_covered"]
 
@@ -33,16 +34,32 @@ class ScopeSignals(BaseModel):
     topic_lexical_top: float  # best BM25 score of the subject words alone
     coverage: float  # share of subject words the agenda contains in some form
     idf_coverage: float  # the same, weighted by specificity
+    # 1 when a subject word the agenda lacks is one the referral table sends elsewhere ("paspoort",
+    # "kinderbijslag"): the question is about a service, not about the agenda's plans.
+    elsewhere: float = 0.0
 
     def features(self) -> list[float]:
-        return [self.dense_top, math.log1p(self.topic_lexical_top), self.coverage, self.idf_coverage]
+        return [self.dense_top, math.log1p(self.topic_lexical_top), self.coverage, self.idf_coverage, self.elsewhere]
+
+
+SIGNAL_COUNT = len(ScopeSignals(dense_top=0, topic_lexical_top=0, coverage=0, idf_coverage=0).features())
 
 
 class ScopeParams(BaseModel):
     # Intercept then one weight per feature (ScopeSignals.features); fitted by evals.tune.
-    weights: list[float] = [-40.0, 45.0, 1.0, 2.0, 2.0]
+    weights: list[float] = [-40.0, 45.0, 1.0, 2.0, 2.0, -2.0]
     covered: float = 0.5  # probability at or above which the question is covered
     related: float = 0.2  # below this: not covered (refused)
+
+    @field_validator("weights")
+    @classmethod
+    def _one_weight_per_signal(cls, weights: list[float]) -> list[float]:
+        if len(weights) != SIGNAL_COUNT + 1:  # a weight would silently fall away, or an old file would lack one
+            raise ValueError(
+                f"de scopedrempel heeft {len(weights)} gewichten, maar er zijn {SIGNAL_COUNT} signalen plus een intercept; "
+                "stem opnieuw af met `python -m evals.tune --write`"
+            )
+        return weights
 
 
 class CorpusVocabulary:
@@ -75,14 +92,17 @@ def signals(
     if not words:
         return ScopeSignals(dense_top=dense_top, topic_lexical_top=topic_lexical_top, coverage=0.0, idf_coverage=0.0)
     weighted = []
+    elsewhere = False
     for word in words:
         found, known = analyzer.read_word(word)
         weighted.append((vocabulary.idf(found[0]) if known else vocabulary.idf(""), known))
+        elsewhere = elsewhere or (not known and handled_elsewhere(word))
     total = sum(w for w, _ in weighted)
     return ScopeSignals(
         dense_top=dense_top, topic_lexical_top=topic_lexical_top,
         coverage=sum(1 for _, known in weighted if known) / len(weighted),
         idf_coverage=sum(w for w, known in weighted if known) / total if total > 0 else 0.0,
+        elsewhere=float(elsewhere),
     )
 
 

@@ -1,7 +1,7 @@
 """Fit fusion and the scope decision on the dev questions, by k-fold cross-validation; write
 assistant/calibration.json.
 
-    python -m evals.tune evals/dev.jsonl evals/test.jsonl evals/blind-dev.jsonl [--write] [--scope-only]
+    python -m evals.tune evals/dev.jsonl evals/test.jsonl evals/blind-dev.jsonl evals/blind-dev2.jsonl [--write] [--scope-only]
 
 The question files are pooled; `evals/holdout.jsonl` is never among them (README, "Kwaliteit meten").
 
@@ -45,7 +45,7 @@ MAX_RELATED = 0.10  # in-scope answers that may carry the "niet letterlijk" lead
 SCOPE_L2 = 0.1  # light regularisation on standardised signals; 0.01..1 gave the same CV refusals
 FOLDS = 5
 SEED = 13
-NEVER_REFUSE = ScopeParams(weights=[50.0, 0, 0, 0, 0], covered=0.0, related=0.0)
+NEVER_REFUSE = ScopeParams(weights=[50.0, 0, 0, 0, 0, 0], covered=0.0, related=0.0)
 
 
 def fusion_grid() -> list[FusionParams]:
@@ -139,7 +139,7 @@ def tune_scope(samples: Sequence[tuple[Question, ScopeSignals]], total_in_scope:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Stem fusie en scope af op de dev-vragen (k-voudige kruisvalidatie).")
     parser.add_argument("questions", nargs="*", type=Path,
-                        default=[Path("evals/dev.jsonl"), Path("evals/test.jsonl"), Path("evals/blind-dev.jsonl")])
+                        default=[Path(f"evals/{name}.jsonl") for name in ("dev", "test", "blind-dev", "blind-dev2")])
     parser.add_argument("--write", action="store_true", help=f"schrijf {CALIBRATION_FILE}")
     parser.add_argument("--scope-only", action="store_true", help="stem alleen de scope af; houd de fusie uit calibration.json")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, fit_logistic, outcome, probability, signals
+from assistant.scope import SIGNAL_COUNT, CorpusVocabulary, ScopeParams, ScopeSignals, fit_logistic, outcome, probability, signals
 from evals.tune import folds_of, thresholds
 from tests.test_analysis import analyzer
 
@@ -30,7 +30,7 @@ def test_coverage_counts_words_the_agenda_has_in_any_form():
 
 
 def test_three_outcomes_from_two_thresholds():
-    params = ScopeParams(weights=[0.0, 0, 0, 0, 0], covered=0.6, related=0.3)
+    params = ScopeParams(weights=[0.0, 0, 0, 0, 0, 0], covered=0.6, related=0.3)
     assert [outcome(p, params) for p in (0.7, 0.6, 0.45, 0.3, 0.1)] == ["covered", "covered", "related", "related", "not_covered"]
 
 
@@ -38,7 +38,7 @@ def test_logistic_fit_separates_a_separable_signal():
     rng = np.random.default_rng(1)
     x = np.r_[rng.normal(0.8, 0.02, (40, 1)), rng.normal(0.9, 0.02, (40, 1))]
     y = np.r_[np.zeros(40), np.ones(40)]
-    w = fit_logistic(np.hstack([x, np.zeros((80, 3))]), y, l2=0.1)
+    w = fit_logistic(np.hstack([x, np.zeros((80, 4))]), y, l2=0.1)
     params = ScopeParams(weights=w)
     low = probability(ScopeSignals(dense_top=0.78, topic_lexical_top=0, coverage=0, idf_coverage=0), params)
     high = probability(ScopeSignals(dense_top=0.92, topic_lexical_top=0, coverage=0, idf_coverage=0), params)
@@ -108,5 +108,5 @@ def test_scope_tuning_fits_by_cross_validation(assistant):
     questions = load_questions(DEV_SET).questions
     sample = [q for q in questions if q.out_of_scope][:15] + [q for q in questions if not q.out_of_scope][:35]
     params, summary = tune_scope(search_signals(assistant, sample), sum(not q.out_of_scope for q in sample))
-    assert len(params.weights) == 5 and 0 < params.related <= params.covered < 1
+    assert len(params.weights) == SIGNAL_COUNT + 1 and 0 < params.related <= params.covered < 1
     assert summary["out_of_scope"] == 15 and summary["cv_false_refusals"] <= 0.03 * 35 + 1

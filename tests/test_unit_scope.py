@@ -13,17 +13,18 @@ from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, fit_log
 from tests.unit_corpus import analyzer, parents
 
 
-def sig(dense: float = 0.0, lexical: float = 0.0, coverage: float = 0.0, idf: float = 0.0) -> ScopeSignals:
-    return ScopeSignals(dense_top=dense, topic_lexical_top=lexical, coverage=coverage, idf_coverage=idf)
+def sig(dense: float = 0.0, lexical: float = 0.0, coverage: float = 0.0, idf: float = 0.0, elsewhere: float = 0.0) -> ScopeSignals:
+    return ScopeSignals(dense_top=dense, topic_lexical_top=lexical, coverage=coverage, idf_coverage=idf, elsewhere=elsewhere)
 
 
-# (weights, signals) → probability, written out: z = w0 + w1·dense + w2·log(1+bm25) + w3·coverage + w4·idf
+# (weights, signals) → probability, written out: z = w0 + w1·dense + w2·log(1+bm25) + w3·coverage + w4·idf + w5·elsewhere
 PROBABILITIES = [
-    ([0.0, 0, 0, 0, 0], sig(0.9, 5, 1, 1), 0.5),
-    ([-2.0, 2, 1, 0.5, 0.5], sig(0.5, math.e - 1, 1, 0), 1 / (1 + math.exp(-0.5))),
-    ([-40.0, 45, 1, 2, 2], sig(0.8, 0, 0.5, 0.5), 1 / (1 + math.exp(-(-40 + 36 + 1 + 1)))),
-    ([1000.0, 0, 0, 0, 0], sig(), 1 / (1 + math.exp(-50))),  # z is clamped: no overflow, not exactly 1
-    ([-1000.0, 0, 0, 0, 0], sig(), 1 / (1 + math.exp(50))),
+    ([0.0, 0, 0, 0, 0, 0], sig(0.9, 5, 1, 1), 0.5),
+    ([-2.0, 2, 1, 0.5, 0.5, 0], sig(0.5, math.e - 1, 1, 0), 1 / (1 + math.exp(-0.5))),
+    ([-40.0, 45, 1, 2, 2, -2], sig(0.8, 0, 0.5, 0.5), 1 / (1 + math.exp(-(-40 + 36 + 1 + 1)))),
+    ([-40.0, 45, 1, 2, 2, -2], sig(0.8, 0, 0.5, 0.5, 1), 1 / (1 + math.exp(-(-40 + 36 + 1 + 1 - 2)))),
+    ([1000.0, 0, 0, 0, 0, 0], sig(), 1 / (1 + math.exp(-50))),  # z is clamped: no overflow, not exactly 1
+    ([-1000.0, 0, 0, 0, 0, 0], sig(), 1 / (1 + math.exp(50))),
 ]
 
 
@@ -117,3 +118,18 @@ def test_coverage_signals_of_real_questions(question, coverage, idf_lower):
     assert s.coverage == pytest.approx(coverage)
     assert (s.idf_coverage < s.coverage) is idf_lower
     assert (s.dense_top, s.topic_lexical_top) == (0.8, 2.0)
+
+
+def test_a_weight_for_every_signal_or_a_dutch_error():
+    with pytest.raises(ValueError, match="evals.tune --write"):
+        ScopeParams(weights=[0.0, 1, 1, 1, 1])  # a calibration.json from before the referral signal
+
+
+@pytest.mark.parametrize(("question", "elsewhere"), [
+    ("Wat kost een nieuw paspoort dit jaar?", 1.0),  # not in the agenda; the gemeente's
+    ("Hoeveel kinderbijslag krijg ik?", 1.0),  # not in the agenda; the SVB's
+    ("Missen mensen hun huurtoeslag?", 0.0),  # a referral word, but the agenda has it (opgave 1.2)
+    ("Komt er een digitale identiteitswallet?", 0.0),
+])
+def test_a_subject_the_agenda_lacks_and_the_referrals_send_elsewhere(question, elsewhere):
+    assert signals(analyzer(), vocabulary(), question, 0.85, 3.0).elsewhere == elsewhere
