@@ -302,24 +302,30 @@ def answer_results(composer: Composer, results: Chunk, titel: str) -> str:
     return finish(composer, [lead, "\n".join(f"- {sentence(item)}" for item in items)])
 
 
+def typed_lead(composer: Composer, intent: Intent, hits, outcome: str, complete_lists: bool) -> tuple[str, set[str]] | None:
+    """The lead the question's type asks for, or None when no hit has such a line (then: lead_open)."""
+    kind = intent.kind
+    if "indicatoren" in intent.aspects and kind in ("open", "naam", "hoeveel"):
+        # "Met welke indicator wordt gemeten of …?": a goal's beoogde indicator, not the goal's statement
+        if (lead := lead_line(composer, hits, lambda ln: ln.field == "indicatoren")) is not None:
+            return lead
+    if kind == "janee":
+        return lead_yes_no(composer, intent, hits, outcome)
+    if kind == "wie":
+        return lead_who(composer, intent, hits)
+    if kind == "wanneer":
+        return lead_when(composer, intent, hits, complete_lists)
+    if kind == "hoeveel":
+        return lead_count(composer, intent, hits)
+    if kind == "naam":
+        return lead_line(composer, hits, lambda ln: bool(NAME_WORDS_RE.search(ln.text) or PROPER_NAME_RE.search(ln.text)))
+    return None
+
+
 def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, ChildLine | None]], outcome: str,
            complete_lists: bool = False) -> str:
     """The whole extractive answer for search hits (best first): a typed lead, then bullets."""
-    kind = intent.kind
-    lead = None
-    if kind == "janee":
-        lead = lead_yes_no(composer, intent, hits, outcome)
-    elif kind == "wie":
-        lead = lead_who(composer, intent, hits)
-    elif kind == "wanneer":
-        lead = lead_when(composer, intent, hits, complete_lists)
-    elif kind == "hoeveel":
-        lead = lead_count(composer, intent, hits)
-    elif kind == "naam":
-        lead = lead_line(composer, hits, lambda ln: bool(NAME_WORDS_RE.search(ln.text) or PROPER_NAME_RE.search(ln.text)))
-    if lead is None:
-        lead = lead_open(composer, hits)
-    text, said = lead
+    text, said = typed_lead(composer, intent, hits, outcome, complete_lists) or lead_open(composer, hits)
     bullets = []
     for rank, (chunk, child) in enumerate(hits):
         if len(bullets) >= MAX_BULLETS:

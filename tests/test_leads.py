@@ -214,3 +214,18 @@ def test_a_short_list_quotes_its_items_whole():
     from assistant.compose import LIST_LINE_LIMIT, list_line_limit
 
     assert list_line_limit(2) > LIST_LINE_LIMIT and list_line_limit(20) == LIST_LINE_LIMIT
+
+
+@pytest.mark.parametrize("q", [
+    "Met welke indicator wordt gemeten of bedrijven hulp krijgen bij Europese digitaliseringswetten?",
+    "Hoe wordt gemeten of ondernemers geholpen worden met EU wetgeving over digitalisering?",
+])
+def test_an_indicator_question_leads_with_the_goals_indicator(q):
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]
+    assert "(beoogde indicator): Voor elke EU wetgeving rond digitalisering is een implementatiekader" in lead
+
+
+def test_a_goal_question_without_indicator_words_still_leads_with_the_goal():
+    q = "Wat wil het kabinet bereiken voor ondernemers die EU wetgeving over digitalisering moeten toepassen?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]
+    assert "geholpen bij het doorgronden" in lead and "implementatiekader" not in lead
