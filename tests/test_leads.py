@@ -229,3 +229,22 @@ def test_a_goal_question_without_indicator_words_still_leads_with_the_goal():
     q = "Wat wil het kabinet bereiken voor ondernemers die EU wetgeving over digitalisering moeten toepassen?"
     lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]
     assert "geholpen bij het doorgronden" in lead and "implementatiekader" not in lead
+
+
+def test_the_first_bullet_adds_a_second_line_only_when_it_names_something():
+    q = "Komen er pilots met ID-wallets?"
+    with_count = leads.bullet(composer_for(q), analyse(q), corpus()[0]["wwd-2022:3.2:actie:5"], None, set(), lines=2)
+    assert "; resultaat t/m 2023: NL neemt deel aan 3 Europese large scale pilots" in with_count  # a number
+    q = "we willen een huis kopen, wordt het papierwerk minder?"
+    plain = leads.bullet(composer_for(q), analyse(q), corpus()[0]["wwd-2022:3.1:actie:6"], None, set(), lines=2)
+    assert plain.count("; ") == 0 and "Alle overheidsbronnen" not in plain  # the next line names nothing
+
+
+@pytest.mark.parametrize(("line", "named"), [
+    ("Samenwerken met Zorgeloos Vastgoed en Digicampus", True),
+    ("NL neemt deel aan 3 Europese large scale pilots", True),
+    ("Wetsvoorstel vastgesteld in 2023", False),  # a year is not a count
+    ("De eerste overheidsbronnen beschikbaar", False),
+])
+def test_names_something(line, named):
+    assert leads.names_something(line) is named
