@@ -75,13 +75,17 @@ class Composer:
         candidates = sentences(text) or [text]
         return max(candidates, key=lambda s: (self.relevance(s), -candidates.index(s)))
 
-    def best_sentence(self, text: str, limit: int = 260) -> str:
-        return clip(self._best(text), limit)
+    def best_sentence(self, text: str, limit: int | None = 260) -> str:
+        """The sentence of `text` that shares most with the question; clipped to `limit` (None: whole)."""
+        best = self._best(text)
+        return " ".join(best.split()) if limit is None else clip(best, limit)
 
-    def quote(self, chunk: Chunk, text: str, limit: int) -> str:
-        """The lead's quote from a chunk, remembered so the item's bullet does not repeat it."""
-        self.quoted[chunk.id] = sentence = self._best(text)
-        return clip(sentence, limit)
+    def quote(self, chunk: Chunk, text: str) -> str:
+        """The lead's quote from a chunk, whole (a lead never cuts a sentence), remembered so the item's
+        bullet does not repeat it."""
+        sentence = self._best(text)
+        self.quoted[chunk.id] = sentence
+        return " ".join(sentence.split())
 
     def unquoted(self, chunk: Chunk, text: str, limit: int) -> str:
         """The chunk's text minus the sentence the lead already quoted ("" when nothing is left)."""
@@ -200,12 +204,12 @@ def lead_sentence(composer: Composer, intent: Intent, top: Chunk) -> str:
         if key in intent.aspects and not ({"resultaat_2023", "resultaat_2025"} <= intent.aspects) and items:
             return f"Het beoogde resultaat {label} van {name}: {'; '.join(composer.pick_items(items, 3))} {ref}."
     if top.soort == "actie":
-        return f"De werkagenda noemt hiervoor {name}: {composer.quote(top, str(f.get('beschrijving')), 220)} {ref}"
+        return f"De werkagenda noemt hiervoor {name}: {composer.quote(top, str(f.get('beschrijving')))} {ref}"
     if top.soort == "doel":
-        return f"De werkagenda stelt hierover {name}: {composer.quote(top, str(f.get('tekst')), 220)} {ref}"
+        return f"De werkagenda stelt hierover {name}: {composer.quote(top, str(f.get('tekst')))} {ref}"
     if top.soort == "resultaten":  # its bullet lists the results themselves, no quote to repeat
-        return f"Volgens {name}: {composer.best_sentence(top.text, 260)} {ref}"
-    return f"Volgens {name}: {composer.quote(top, top.text, 260)} {ref}"
+        return f"Volgens {name}: {composer.best_sentence(top.text, None)} {ref}"
+    return f"Volgens {name}: {composer.quote(top, top.text)} {ref}"
 
 
 def answer_list(composer: Composer, lead: str, chunks: Sequence[Chunk], with_priority: bool) -> str:

@@ -188,3 +188,19 @@ def test_refusal_says_what_is_covered_and_where_to_go():
     assert text.startswith("Dat staat niet in de werkagenda.") and "[" not in text.split("Waar")[0]
     assert "- [Rijksoverheid](https://www.rijksoverheid.nl) (algemene vragen)" in text
     assert "- *Komt er een digitale identiteitswallet?*" in text
+
+
+def test_a_look_up_lead_quotes_the_whole_sentence_of_every_action_and_goal():
+    """'Wat houdt actie 5 onder 1.2 in?': the description runs on past 220 characters ('… op basis van open
+    source'); the look-up's lead quotes it whole, for every action and goal of the agenda."""
+    long_ones = 0
+    for item in (c for c in parents() if c.soort in ("actie", "doel")):
+        question = f"Wat houdt {item.soort} {item.nummer} onder {item.prioriteit} in?"
+        composer = composer_for(question)
+        text = compose.answer_items(composer, analyse(question), [item])
+        check_rules(text, composer)
+        long_ones += len(composer.quoted[item.id]) > 220
+    assert long_ones >= 5  # the rule is exercised: these used to be cut
+    lead = compose.answer_items(composer_for("Wat houdt actie 5 onder 1.2 in?"), analyse("Wat houdt actie 5 onder 1.2 in?"),
+                                [by_id()["wwd-2022:1.2:actie:5"]]).split("\n\n")[0]
+    assert "open source" in lead
