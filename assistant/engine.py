@@ -370,6 +370,8 @@ class Assistant:
         first = next((c for c in in_prio if c.soort == wanted), in_prio[0])
         if first.soort == "resultaten" and as_list(first.fields.get("items")):
             return "opzoeken", leads.answer_results(composer, first, titel), "covered"
+        if first.soort == "opgave" and "opgave" in intent.aspects:
+            return "opzoeken", leads.answer_opgave(composer, first, titel), "covered"
         doelen = [c for c in in_prio if c.soort == "doel"]
         lead = compose.lead_sentence(composer, intent, first)
         lines = [compose.list_line(composer, c, False) for c in doelen]

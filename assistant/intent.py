@@ -158,6 +158,8 @@ def analyse(question: str, has_history: bool = False) -> Intent:
         s for s, w in zip(content_stems(question), content_words(question))
         if w not in org_words and w not in aspect_words and not re.fullmatch(r"\d+", w)
         and w not in {"prioriteit", "prioriteiten", "programmalijn", "nummer", "uit", "bij", "aan", "mee"}
+        # "de maatschappelijke opgave van 3.2" names a part of the priority, not a topic within it
+        and not (w in ("maatschappelijke", "maatschappelijk") and "opgave" in intent.aspects)
     ]
     intent.follow_up = has_history and _looks_like_follow_up(words, intent)
     intent.kind = question_type(question, intent.aspects)

@@ -311,6 +311,18 @@ def answer_results(composer: Composer, results: Chunk, titel: str) -> str:
     return finish(composer, [lead, "\n".join(f"- {sentence(item)}" for item in items)])
 
 
+def answer_opgave(composer: Composer, opgave: Chunk, titel: str) -> str:
+    """A priority's maatschappelijke opgave when the question asks for exactly that: the whole text, its
+    list items as bullets (the sources panel has the same text; a quote of one sentence left out what was asked)."""
+    lead = f"De maatschappelijke opgave van prioriteit {opgave.prioriteit} (*{titel}*) {composer.cite(opgave)}:"
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", opgave.text) if p.strip()]
+    body = []
+    for paragraph in paragraphs:
+        items = [i.strip() for i in re.split(r"(?:^|\s)- ", paragraph) if i.strip()]
+        body.append("\n".join(f"- {sentence(i)}" for i in items) if paragraph.startswith("- ") else paragraph)
+    return finish(composer, [lead, *body])
+
+
 def typed_lead(composer: Composer, intent: Intent, hits, outcome: str, complete_lists: bool) -> tuple[str, set[str]] | None:
     """The lead the question's type asks for, or None when no hit has such a line (then: lead_open)."""
     kind = intent.kind

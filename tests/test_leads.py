@@ -248,3 +248,13 @@ def test_the_first_bullet_adds_a_second_line_only_when_it_names_something():
 ])
 def test_names_something(line, named):
     assert leads.names_something(line) is named
+
+
+def test_the_opgave_is_answered_whole_with_its_list_items_as_bullets():
+    q = "Wat is de maatschappelijke opgave van prioriteit 3.2?"
+    opgave = corpus()[0]["wwd-2022:3.2:opgave"]
+    text = leads.answer_opgave(composer_for(q), opgave, "Hoogwaardig identiteitsstelsel")
+    body = text.split("\n\n**Bronnen**")[0]
+    assert body.startswith("De maatschappelijke opgave van prioriteit 3.2 (*Hoogwaardig identiteitsstelsel*) [1]:")
+    assert "hypotheek" in body and "betrouwbaarheidsniveau" in body  # every item, not one quoted sentence
+    assert body.count("\n- ") == 2 and " - " not in body  # the list markers became bullets, none leaks into a line

@@ -103,3 +103,8 @@ def test_question_kind(question, kind):
     intent = analyse(question)
     assert intent.kind == kind
     assert question_type(question, intent.aspects) == kind
+
+
+def test_the_maatschappelijke_opgave_of_a_priority_is_no_topic_within_it():
+    assert analyse("Wat is de maatschappelijke opgave van prioriteit 3.2?").topic_stems == []
+    assert analyse("Hoe helpt de overheid maatschappelijke organisaties?").topic_stems  # a topic elsewhere
