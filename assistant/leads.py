@@ -87,9 +87,10 @@ def lines_of(chunk: Chunk) -> list[Line]:
     return out or [Line(chunk, "tekst", " ".join(chunk.text.split()))]
 
 
-def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, want=None, skip: set[str] = frozenset()) -> Line | None:
+def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, want=None, skip: set[str] = frozenset(),
+              tie=lambda _ln: 0.0) -> Line | None:
     """The line of the chunk that answers best: the child search matched, else the most relevant one
-    (among those `want` accepts), earlier lines first on ties."""
+    (among those `want` accepts); on ties the higher `tie`, then the earlier line."""
     candidates = [ln for ln in lines_of(chunk) if ln.text not in skip and (want is None or want(ln))]
     if not candidates:
         return None
@@ -97,7 +98,7 @@ def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, 
         matched = next((ln for ln in candidates if ln.text == " ".join(child.text.split())), None)
         if matched is not None and composer.relevance(matched.text) >= 0.5 * max(composer.relevance(c.text) for c in candidates):
             return matched
-    return max(candidates, key=lambda ln: (composer.relevance(ln.text), -candidates.index(ln)))
+    return max(candidates, key=lambda ln: (composer.relevance(ln.text), tie(ln), -candidates.index(ln)))
 
 
 def names_something(text: str) -> bool:
@@ -203,11 +204,11 @@ def lead_when(composer: Composer, intent: Intent, hits, complete: bool) -> tuple
     return f"{cap(item_name(action))}, {' — '.join(parts)} {ref}", said
 
 
-def lead_line(composer: Composer, hits, want, prefix: str = "Volgens") -> tuple[str, set[str]] | None:
+def lead_line(composer: Composer, hits, want, prefix: str = "Volgens", tie=lambda _ln: 0.0) -> tuple[str, set[str]] | None:
     """The best line (among those `want` accepts) of the first three hits, quoted whole."""
     best: tuple[float, int, Line] | None = None
     for rank, (chunk, child) in enumerate(hits[:3]):
-        line = best_line(composer, chunk, child, want=want)
+        line = best_line(composer, chunk, child, want=want, tie=tie)
         if line is not None:
             key = (composer.relevance(line.text) - 0.15 * rank, -rank, line)
             if best is None or key[:2] > best[:2]:
@@ -218,6 +219,14 @@ def lead_line(composer: Composer, hits, want, prefix: str = "Volgens") -> tuple[
     ref = composer.cite(line.chunk)
     where = f"{item_name(line.chunk)}" + (f" ({FIELD_LABELS[line.field]})" if line.field in FIELD_LABELS else "")
     return f"{prefix} {where}: {sentence(line.text)} {ref}", {line.text}
+
+
+def dutch_number(text: str) -> float:
+    """ "17" → 17, "50.000" → 50000, "2,5" → 2.5; 0 for what is no number ("2,5,6")."""
+    try:
+        return float(text.rstrip(".,").replace(".", "").replace(",", "."))
+    except ValueError:
+        return 0.0
 
 
 def counted_word(question: str) -> str:
@@ -236,13 +245,19 @@ def lead_count(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]]
     line with a number that is not a year, else any line with a digit."""
     word = counted_word(intent.question)
     stem = word[:max(4, len(word) - 3)] if word else ""
-    counts = re.compile(rf"\b\d[\d.,]*\s+(?:\w+\s+)?{re.escape(stem)}", re.IGNORECASE) if stem else None
-    for want in (
-        (lambda ln: bool(counts.search(ln.text))) if counts else None,
-        lambda ln: bool(NUMBER_RE.search(YEAR_RE.sub("", ln.text))),
-        lambda ln: bool(NUMBER_RE.search(ln.text)),
+    counts = re.compile(rf"\b(\d[\d.,]*)\s+(?:\w+\s+)?{re.escape(stem)}", re.IGNORECASE) if stem else None
+
+    def largest_count(line: Line) -> float:
+        # Two lines count the same thing ("nu 2 prioriteiten" of one spoor, "17 prioriteiten" in all): a
+        # "hoeveel" question asks for the whole, the larger number
+        return max((dutch_number(n) for n in counts.findall(line.text)), default=0.0)
+
+    for want, tie in (
+        ((lambda ln: bool(counts.search(ln.text))), largest_count) if counts else (None, None),
+        (lambda ln: bool(NUMBER_RE.search(YEAR_RE.sub("", ln.text))), lambda _ln: 0.0),
+        (lambda ln: bool(NUMBER_RE.search(ln.text)), lambda _ln: 0.0),
     ):
-        if want is not None and (lead := lead_line(composer, hits, want)) is not None:
+        if want is not None and (lead := lead_line(composer, hits, want, tie=tie)) is not None:
             return lead
     return None
 

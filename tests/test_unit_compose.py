@@ -58,7 +58,7 @@ LEADS = [
     ("Wanneer is de wallet klaar?", ["wwd-2022:3.2:actie:7"], "covered",
      "Actie 7 van prioriteit 3.2", "resultaat t/m 2023: Eerste stelselarchitectuur opgesteld"),
     ("Hoeveel Nederlanders hebben onvoldoende digitale vaardigheden?", ["wwd-2022:1.1:opgave"], "covered",
-     "Volgens de maatschappelijke opgave van prioriteit 1.1", "2,5 miljoen"),
+     "Volgens de maatschappelijke opgave van prioriteit 1.1", "3 miljoen Nederlanders"),  # of two equal counts, the larger
     ("Welke wet regelt de openbaarheid van overheidsinformatie?", ["wwd-2022:4.1:doel:1", "wwd-2022:4.1:actie:3"], "covered",
      "Volgens actie 3 van prioriteit 4.1", "Wet open overheid (Woo)"),  # the line that names the law, not the goal
     ("Wat doet het kabinet aan cybersecurity?", ["wwd-2022:2.4:opgave", "wwd-2022:2.4:doel:1", "wwd-2022:2.4:actie:4"],
