@@ -159,6 +159,11 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
                 where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
                 lead += f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
                 said.add(step.text)
+    elif line.field in STATEMENT_FIELDS:  # an action: the result that names what comes (a name, a count)
+        step = best_line(composer, plan, None, skip=said, want=lambda ln: ln.field in ("resultaat_2023", "resultaat_2025"))
+        if step is not None and composer.relevance(step.text) > 0 and names_something(step.text):
+            lead += f" Daarvoor ({FIELD_LABELS[step.field]}): {sentence(step.text)} {ref}"
+            said.add(step.text)
     return lead, said
 
 
@@ -301,7 +306,7 @@ def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: ChildLine | 
             second = best_line(composer, chunk, None, skip=said)
             if second is not None and composer.relevance(second.text) > 0 and names_something(second.text):
                 second_label = f"{FIELD_LABELS[second.field]}: " if second.field in FIELD_LABELS and second.field != line.field else ""
-                text += f"; {second_label}{clip(second.text, BULLET_LIMIT)}"
+                text = f"{text.rstrip('.')}; {second_label}{clip(second.text, BULLET_LIMIT)}"  # no ".;"
                 said.add(second.text)
         parts.append(f": {label}{text} {ref}")
     else:

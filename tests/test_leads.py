@@ -272,3 +272,15 @@ def test_how_many_takes_the_whole_count_when_two_lines_count_the_same_thing():
 @pytest.mark.parametrize(("text", "value"), [("17", 17.0), ("50.000", 50000.0), ("2,5", 2.5), ("3.", 3.0), ("2,5,6", 0.0)])
 def test_dutch_number(text, value):
     assert leads.dutch_number(text) == value
+
+
+def test_yes_no_on_an_action_adds_the_result_that_names_what_comes():
+    q = "kunnen mensen die zelf geen computer kunnen betalen via de overheid een apparaat krijgen?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.1:actie:2"), "covered").split("\n\n")[0]
+    assert lead.startswith("Ja. ") and "Daarvoor (resultaat t/m 2023): 50.000 apparaten" in lead and lead.count("[1]") == 2
+
+
+def test_a_bullets_two_lines_are_joined_without_a_stray_full_stop():
+    q = "kunnen mensen die zelf geen computer kunnen betalen via de overheid een apparaat krijgen?"
+    b = leads.bullet(composer_for(q), analyse(q), corpus()[0]["wwd-2022:1.1:opgave"], None, set(), lines=2)
+    assert "basisomgang met een computer; Te veel mensen" in b  # the first line's own full stop gives way
