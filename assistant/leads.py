@@ -159,12 +159,21 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
                 where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
                 lead += f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
                 said.add(step.text)
-    elif line.field in STATEMENT_FIELDS:  # an action: the result that names what comes (a name, a count)
-        step = best_line(composer, plan, None, skip=said, want=lambda ln: ln.field in ("resultaat_2023", "resultaat_2025"))
-        if step is not None and composer.relevance(step.text) > 0 and names_something(step.text):
-            lead += f" Daarvoor ({FIELD_LABELS[step.field]}): {sentence(step.text)} {ref}"
-            said.add(step.text)
+    else:
+        lead += named_result(composer, plan, line, said, ref)
     return lead, said
+
+
+def named_result(composer: Composer, chunk: Chunk, line: Line, said: set[str], ref: str) -> str:
+    """After an action's description: " Daarvoor (resultaat t/m …): …", the relevant result that names what
+    comes (a name, a count), or "" (added to `said`)."""
+    if chunk.soort != "actie" or line.field not in STATEMENT_FIELDS:
+        return ""
+    step = best_line(composer, chunk, None, skip=said, want=lambda ln: ln.field in ("resultaat_2023", "resultaat_2025"))
+    if step is None or composer.relevance(step.text) <= 0 or not names_something(step.text):
+        return ""
+    said.add(step.text)
+    return f" Daarvoor ({FIELD_LABELS[step.field]}): {sentence(step.text)} {ref}"
 
 
 def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] | None:
