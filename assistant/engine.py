@@ -59,6 +59,10 @@ LIST_RATIO = 0.5
 MAX_LIST_ITEMS = 15
 RELATED_RATIO = 0.8  # include further search hits whose fused score is at least this share of the best
 MAX_SEARCH_ITEMS = 3
+# When no goal or action is among the cited hits, the best one this deep in the ranking is cited too. 5 → 6 changed
+# no dev-set figure (one test answer 6 characters longer); "mijn oma heeft geen computer, kan ze nog naar een
+# loket?" now cites action 1 of 1.2 (de loketfunctie, at rank 6) instead of only a problem statement. 8: the same.
+CONCRETE_WITHIN = 6
 # A question about a priority's structure (its achieved results, its actions or goals) may name the
 # priority by its title instead of its code: "Welke behaalde resultaten horen bij Algoritmes reguleren?"
 STRUCTURE_ASPECTS = frozenset({"behaalde", "acties", "doelen"})
@@ -420,7 +424,7 @@ class Assistant:
         if not any(h.chunk.soort in ("actie", "doel") for h in chosen):
             # The agenda's commitments are what users ask about: when the best hit is background text
             # (an article section, an opgave), also cite the best concrete goal or action nearby.
-            concrete = next((h for h in search.hits[:5] if h.chunk.soort in ("actie", "doel")), None)
+            concrete = next((h for h in search.hits[:CONCRETE_WITHIN] if h.chunk.soort in ("actie", "doel")), None)
             if concrete is not None:
                 chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], concrete]
         hits = [(h.chunk, h.child) for h in chosen]

@@ -200,3 +200,11 @@ def test_every_citation_rests_on_a_parent_never_a_child(assistant):
     for question in ("Wat moet er t/m 2025 gebeuren met de cloud?", "hulp voor oudere mensen bij de computer"):
         answer = assistant.ask(question)
         assert answer.citations and all(":deel:" not in c.id and c.id in assistant.by_id for c in answer.citations)
+
+
+def test_a_question_about_the_counter_cites_the_loketfunctie_action(assistant):
+    # the best hits are problem statements (opgave 1.1 and 1.2); a concrete action is cited beside them
+    answer = assistant.ask("mijn oma heeft geen computer, kan ze nog naar een loket?")
+    assert answer.in_scope and "wwd-2022:1.2:actie:1" in cited(answer)
+    assert "loketfunctie" in answer.answer and not answer.answer.startswith("Dat staat niet in")
+    assert_citations_resolve(answer, assistant)
