@@ -87,8 +87,12 @@ def lines_of(chunk: Chunk) -> list[Line]:
     return out or [Line(chunk, "tekst", " ".join(chunk.text.split()))]
 
 
+def no_tie(_line: Line) -> float:
+    return 0.0
+
+
 def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, want=None, skip: set[str] = frozenset(),
-              tie=lambda _ln: 0.0) -> Line | None:
+              tie=no_tie) -> Line | None:
     """The line of the chunk that answers best: the child search matched, else the most relevant one
     (among those `want` accepts); on ties the higher `tie`, then the earlier line."""
     candidates = [ln for ln in lines_of(chunk) if ln.text not in skip and (want is None or want(ln))]
@@ -218,7 +222,7 @@ def lead_when(composer: Composer, intent: Intent, hits, complete: bool) -> tuple
     return f"{cap(item_name(action))}, {' — '.join(parts)} {ref}", said
 
 
-def lead_line(composer: Composer, hits, want, prefix: str = "Volgens", tie=lambda _ln: 0.0) -> tuple[str, set[str]] | None:
+def lead_line(composer: Composer, hits, want, prefix: str = "Volgens", tie=no_tie) -> tuple[str, set[str]] | None:
     """The best line (among those `want` accepts) of the first three hits, quoted whole."""
     best: tuple[float, int, Line] | None = None
     for rank, (chunk, child) in enumerate(hits[:3]):
@@ -268,8 +272,8 @@ def lead_count(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]]
 
     for want, tie in (
         ((lambda ln: bool(counts.search(ln.text))), largest_count) if counts else (None, None),
-        (lambda ln: bool(NUMBER_RE.search(YEAR_RE.sub("", ln.text))), lambda _ln: 0.0),
-        (lambda ln: bool(NUMBER_RE.search(ln.text)), lambda _ln: 0.0),
+        (lambda ln: bool(NUMBER_RE.search(YEAR_RE.sub("", ln.text))), no_tie),
+        (lambda ln: bool(NUMBER_RE.search(ln.text)), no_tie),
     ):
         if want is not None and (lead := lead_line(composer, hits, want, tie=tie)) is not None:
             return lead
