@@ -42,6 +42,7 @@ MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
 NUMBER_RE = re.compile(r"\d")
+LIST_ITEM_RE = re.compile(r"(?:^|\n)\s*[-•]\s+")  # a list item's marker at the start of a line
 YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
 COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
 NAME_WORDS_RE = re.compile(
@@ -77,7 +78,9 @@ def lines_of(chunk: Chunk) -> list[Line]:
     out: list[Line] = []
     for key in FIELD_ORDER.get(chunk.soort, ("tekst",)):
         value = chunk.fields.get(key) or (chunk.text if key == "tekst" and chunk.soort == "sectie" else "")
-        items = value if isinstance(value, list) else split_sentences(value) if value else []
+        # Free text at its sentences, and at its "- " list items first: joined, an item's unpunctuated end
+        # ran into the next item ("… misliepen - Uit onderzoek …") and the marker leaked into the answer.
+        items = value if isinstance(value, list) else [s for part in LIST_ITEM_RE.split(value) for s in split_sentences(part)] if value else []
         for item in items:
             text = " ".join(str(item).split())
             if key in ("tekst", "intro") and text.lower().startswith("behaalde resultaten"):

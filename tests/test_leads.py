@@ -284,3 +284,11 @@ def test_a_bullets_two_lines_are_joined_without_a_stray_full_stop():
     q = "kunnen mensen die zelf geen computer kunnen betalen via de overheid een apparaat krijgen?"
     b = leads.bullet(composer_for(q), analyse(q), corpus()[0]["wwd-2022:1.1:opgave"], None, set(), lines=2)
     assert "basisomgang met een computer; Te veel mensen" in b  # the first line's own full stop gives way
+
+
+def test_free_text_lines_split_at_list_items_so_no_marker_leaks_into_an_answer():
+    lines = [ln.text for ln in leads.lines_of(corpus()[0]["wwd-2022:1.2:opgave"])]
+    assert any(t.startswith("Zo wees een onderzoek in 2018 uit") and t.endswith("misliepen") for t in lines)
+    assert any(t.startswith("Uit onderzoek van de Nationale Ombudsman") for t in lines)
+    everywhere = [ln.text for c in corpus()[0].values() for ln in leads.lines_of(c)]
+    assert not [t for t in everywhere if t.startswith(("- ", "• "))]
