@@ -204,3 +204,11 @@ def test_a_look_up_lead_quotes_the_whole_sentence_of_every_action_and_goal():
     lead = compose.answer_items(composer_for("Wat houdt actie 5 onder 1.2 in?"), analyse("Wat houdt actie 5 onder 1.2 in?"),
                                 [by_id()["wwd-2022:1.2:actie:5"]]).split("\n\n")[0]
     assert "open source" in lead
+
+
+def test_a_list_line_says_why_an_action_is_listed_when_its_description_does_not():
+    q = "Welke acties gaan over de Informatiepunten Digitale Overheid?"
+    line = compose.list_line(composer_for(q), by_id()["wwd-2022:1.2:actie:1"], False)
+    assert "(t/m 2023: Uitbreiding naar 600 Informatiepunten Digitale Overheid" in line and line.endswith("[1]")
+    q = "Welke acties gaan over click, call, face?"  # the description itself names it: nothing added
+    assert "t/m 20" not in compose.list_line(composer_for(q), by_id()["wwd-2022:1.2:actie:1"], False)
