@@ -6,7 +6,7 @@ A word becomes its index term as folded → lemma (simplemma, offline) → Snowb
   words the agenda itself contains, so a question's "strategie voor data" meets it;
 - typo tolerance: a question word the agenda does not contain, one edit (or one swap of neighbours)
   from a word it does, is read as that word ("overhied" → "overheid", "identiteitswalet").
-Plus an everyday-Dutch thesaurus (assistant/data/thesaurus.yaml), written from the agenda: a
+Plus an everyday-Dutch thesaurus (assistant/lexicon/thesaurus.yaml), written from the agenda: a
 question's "oma" also searches the agenda's "ouderen".
 """
 
@@ -23,7 +23,7 @@ import yaml
 
 from assistant.text import QUESTION_WORDS, STOPWORDS, fold, stemmer, tokens
 
-THESAURUS_FILE = Path(__file__).parent / "data" / "thesaurus.yaml"
+THESAURUS_FILE = Path(__file__).parent / "lexicon" / "thesaurus.yaml"
 # Parts of a compound: a head of at least 4 letters and a tail of at least 5, both agenda words and
 # not stop words. Shorter tails split ordinary words ("belang|rijk", "over|heid").
 MIN_HEAD, MIN_TAIL = 4, 5

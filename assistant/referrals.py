@@ -1,6 +1,6 @@
 """Where to go instead: a refusal names the official site for the question's subject.
 
-The map lives in `assistant/data/referrals.yaml` (maintained by hand, one entry per site). Pure
+The map lives in `assistant/lexicon/referrals.yaml` (maintained by hand, one entry per site). Pure
 function over the question's folded words; no phrase of any eval question is listed.
 """
 
@@ -14,7 +14,7 @@ import yaml
 from assistant.models import Referral
 from assistant.text import fold, tokens
 
-REFERRALS_FILE = Path(__file__).parent / "data" / "referrals.yaml"
+REFERRALS_FILE = Path(__file__).parent / "lexicon" / "referrals.yaml"
 MAX_REFERRALS = 2
 
 

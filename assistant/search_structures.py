@@ -30,7 +30,7 @@ SEARCH_STRUCTURES_VERSION = 2  # 2: the progress links are stored too
 # counts when it scores at least this share of the best (the article's sections each span a few).
 PROGRESS_LINK_RATIO = 0.7
 MAX_PROGRESS_LINKS = 3
-DATA_DIR = Path(__file__).parent / "data"
+LEXICON_DIR = Path(__file__).parent / "lexicon"  # the hand-written word lists: thesaurus, referrals
 
 
 class SearchParts(BaseModel):
@@ -99,7 +99,7 @@ def search_structures(
         return analyzer, lexical, vocabulary, link_progress_sections(chunks, lexical)
 
     code = artifacts.code_digest(Path(__file__).parent, ("bm25s", "PyStemmer", "simplemma"))
-    data = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(DATA_DIR.glob("*.yaml")))).hexdigest()
+    data = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(LEXICON_DIR.glob("*.yaml")))).hexdigest()
     key = artifacts.chunks_key("search", SEARCH_STRUCTURES_VERSION, f"{code}\0{data}\0{parts.model_dump_json()}", list(chunks))
     return artifacts.load_or_build(cache_dir, "search", key, build)
 
