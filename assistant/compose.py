@@ -175,9 +175,9 @@ def list_line(composer: Composer, chunk: Chunk, with_priority: bool, limit: int 
     if chunk.soort == "actie" and composer.relevance(text) == 0:
         # the description does not name what the list is about; the result that does says why it is listed
         results = [(key, r) for key in ("resultaat_2023", "resultaat_2025") for r in as_list(chunk.fields.get(key))]
-        matching = [(composer.relevance(r), -n, key, r) for n, (key, r) in enumerate(results) if composer.relevance(r) > 0]
-        if matching:
-            _, _, key, result = max(matching)
+        best = max(((composer.relevance(r), -n, key, r) for n, (key, r) in enumerate(results)), default=None)
+        if best is not None and best[0] > 0:
+            _, _, key, result = best
             why = f" ({'t/m 2023' if key == 'resultaat_2023' else 't/m 2025'}: {clip(result, limit)})"
     return f"- {chunk.soort.capitalize()} {chunk.nummer}{where}: {clip(text, limit)}{why}{who} {ref}"
 
