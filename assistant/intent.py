@@ -63,7 +63,16 @@ PLANNED_RE = re.compile(
     r"|\b(t/m|tot\s+en\s+met|uiterlijk|eind|voor)\s+20\d\d\b[^?]*\b(bereikt|behaald|gerealiseerd|opgeleverd)\s+(zijn|worden)\b"
 )
 LIST_RE = re.compile(r"\b(welke|alle|overzicht|lijst|allemaal|opsomming)\b")
+# A list is asked in the plural: "welke acties …". "Welke partijen voeren de actie uit?" and "welke streefwaarden
+# gelden bij het doel …?" ask about one action or goal that the question describes.
+LIST_NOUNS = frozenset({"acties", "maatregelen", "activiteiten", "doelen", "doelstellingen", "ambities"})
 WHEN_WORDS = frozenset({"wanneer", "deadline", "klaar", "gereed", "termijn", "opleveren", "2023", "2025"})
+
+
+def asks_for_list(folded: str) -> bool:
+    """'Welke acties gaan over data?', 'alle doelen van 2.4': several actions or goals, not one by its number."""
+    return bool(LIST_RE.search(folded)) and bool(LIST_NOUNS & set(re.findall(r"\w+", folded))) \
+        and not re.search(r"\b(actie|doel)\s*\d", folded)
 
 
 def question_type(question: str, aspects: set[str]) -> str:
@@ -72,7 +81,7 @@ def question_type(question: str, aspects: set[str]) -> str:
     words = tokens(question)
     if ACHIEVED_RE.search(folded) and not PLANNED_RE.search(folded):
         return "bereikt"
-    if LIST_RE.search(folded) and aspects & {"acties", "doelen"} and not re.search(r"\b(actie|doel)\s*\d", folded):
+    if asks_for_list(folded):
         return "lijst"
     if HOW_MANY_RE.search(folded):
         return "hoeveel"
@@ -149,9 +158,7 @@ def analyse(question: str, has_history: bool = False) -> Intent:
 
     intent.aspects = _aspects(words)
     intent.organisations = find_in_question(question)
-    intent.wants_list = bool(re.search(r"\b(welke|alle|overzicht|lijst)\b", folded)) and bool(
-        intent.aspects & {"acties", "doelen"}
-    )
+    intent.wants_list = asks_for_list(folded)
     org_words = {w for org in intent.organisations for w in tokens(f"{org.code} {org.name} {' '.join(org.aliases)}")}
     aspect_words = {w for keys in ASPECT_WORDS.values() for w in keys}
     intent.topic_stems = [

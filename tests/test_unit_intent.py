@@ -95,6 +95,12 @@ KINDS = [
     ("Wat is er in 2023 gedaan?", "bereikt"),  # achieved before "when"
     ("Wie voert actie 4 van 2.4 uit?", "wie"),
     ("Welke acties vallen onder actie 3?", "open"),  # "actie 3" names one item, so no list
+    # "welke" asks about one action or goal the question describes: no list of actions
+    ("Welke ministeries voeren de actie over de ID-wallet uit?", "wie"),
+    ("Welke indicator hoort bij het doel over open data?", "open"),
+    ("Welk resultaat moet de actie over de Woo t/m 2023 opleveren?", "wanneer"),
+    ("Welke maatregelen gaan over cloud?", "lijst"),  # the plural asks for several
+    ("Geef een overzicht van alle doelen over data", "lijst"),
 ]
 
 
