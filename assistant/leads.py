@@ -359,12 +359,29 @@ def answer_opgave(composer: Composer, opgave: Chunk, titel: str) -> str:
     return finish(composer, [lead, *body])
 
 
+def lead_indicators(composer: Composer, hits) -> tuple[str, set[str]] | None:
+    """The goal whose indicator fits the question best, with all its indicators: a goal has one to three,
+    and the one that fits best is often not the only one asked for ("welke streefwaarden gelden …")."""
+    lead = lead_line(composer, hits, lambda ln: ln.field == "indicatoren")
+    if lead is None:
+        return None
+    quoted = next(iter(lead[1]))
+    goal = next((c for c, _ in hits[:3] if quoted in as_list(c.fields.get("indicatoren"))), None)
+    indicators = as_list(goal.fields.get("indicatoren")) if goal is not None else []
+    if len(indicators) < 2:
+        return lead
+    name = item_name(goal)
+    text = (f"{name[0].upper()}{name[1:]} heeft {len(indicators)} beoogde indicatoren {composer.cite(goal)}:\n"
+            + "\n".join(f"- {sentence(i)}" for i in indicators))
+    return text, set(indicators)
+
+
 def typed_lead(composer: Composer, intent: Intent, hits, outcome: str, complete_lists: bool) -> tuple[str, set[str]] | None:
     """The lead the question's type asks for, or None when no hit has such a line (then: lead_open)."""
     kind = intent.kind
     if "indicatoren" in intent.aspects and kind in ("open", "naam", "hoeveel"):
         # "Met welke indicator wordt gemeten of …?": a goal's beoogde indicator, not the goal's statement
-        if (lead := lead_line(composer, hits, lambda ln: ln.field == "indicatoren")) is not None:
+        if (lead := lead_indicators(composer, hits)) is not None:
             return lead
     if kind == "janee":
         return lead_yes_no(composer, intent, hits, outcome)

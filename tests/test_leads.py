@@ -228,6 +228,13 @@ def test_an_indicator_question_leads_with_the_goals_indicator(q):
     assert "(beoogde indicator): Voor elke EU wetgeving rond digitalisering is een implementatiekader" in lead
 
 
+def test_an_indicator_question_gives_every_indicator_of_the_goal():
+    q = "Met welke indicatoren wordt veilige inkoop van ICT door overheden gemeten?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:2.4:doel:3", "wwd-2022:2.4:actie:3"), "covered").split("\n\n")[0]
+    assert lead.startswith("Doel 3 van prioriteit 2.4") and "heeft 2 beoogde indicatoren [1]:" in lead
+    assert "zoals de BIO (streefwaarde: 100%)" in lead and "inkoopseisen cybersecurity overheid (streefwaarde: 100%)" in lead
+
+
 def test_a_goal_question_without_indicator_words_still_leads_with_the_goal():
     q = "Wat wil het kabinet bereiken voor ondernemers die EU wetgeving over digitalisering moeten toepassen?"
     lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]
