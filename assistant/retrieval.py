@@ -27,6 +27,7 @@ from assistant.analysis import DutchAnalyzer
 from assistant.lexical import LexicalIndex
 from assistant.models import Filters
 from assistant.organisations import Organisation, by_code, mentions
+from assistant.rerank import RerankParams, rerank_order
 from index.store import ChunkCollection
 from ingest.models import ChildLine, Chunk
 
@@ -103,6 +104,7 @@ class HybridRetriever:
     def __init__(
         self, chunks: Sequence[Chunk], collection: ChunkCollection, embedding, params: FusionParams,
         children: Sequence[ChildLine] = (), analyzer: DutchAnalyzer | None = None, lexical: LexicalIndex | None = None,
+        rerank: RerankParams | None = None,
     ):
         self.chunks = list(chunks)
         self.by_id = {c.id: c for c in self.chunks}
@@ -118,6 +120,7 @@ class HybridRetriever:
         self.analyzer = analyzer or DutchAnalyzer(c.embed_text for c in self.chunks)
         self.lexical = lexical or LexicalIndex(self.chunks, self.analyzer)
         self.params = params
+        self.rerank = rerank or RerankParams()
         self.query_cache = QueryCache()
 
     # -- filters -----------------------------------------------------------------------------
@@ -177,13 +180,16 @@ class HybridRetriever:
         fused = fuse(self.params, dense, in_dense, lexical)
         if mask is not None:
             fused = np.where(mask, fused, -np.inf)
-        order = [i for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i]) and fused[i] > 0]
+        depth = max(top_k, self.rerank.depth if self.rerank.weights else 0)
+        order = [i for i in np.argsort(-fused, kind="stable")[:depth] if np.isfinite(fused[i]) and fused[i] > 0]
         hits = [
             Scored(self.chunks[i], float(fused[i]), float(dense[i]), float(lexical[i]), self.children.get(best_unit.get(i, "")))
             for i in order
         ]
+        dense_top, lexical_top = float(dense.max(initial=0.0)), float(lexical.max(initial=0.0))
+        hits = [hits[i] for i in rerank_order(hits, dense_top, lexical_top, self.rerank)][:top_k]
         timings["retrieval"] = _ms(t0)
-        return SearchResult(hits, float(dense.max(initial=0.0)), float(lexical.max(initial=0.0)), timings)
+        return SearchResult(hits, dense_top, lexical_top, timings)
 
 
 def collapse_to_parents(

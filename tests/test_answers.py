@@ -190,6 +190,19 @@ def test_a_list_question_gathers_actions_across_priorities(assistant):
     assert_citations_resolve(answer, assistant)
 
 
+def test_a_list_opens_with_the_priority_of_its_best_match(assistant):
+    question = "Welke acties gaan over open source?"
+    answer = assistant.ask(question)
+    assert answer.route == "lijst"
+    best = next(h.chunk for h in assistant.retriever.search(question, None, 30).hits if h.chunk.soort == "actie")
+    groups = list(dict.fromkeys(c.prioriteit for c in answer.citations))
+    assert groups[0] == best.prioriteit and answer.citations[0].id == min(
+        (c for c in answer.citations if c.prioriteit == best.prioriteit), key=lambda c: c.id.split(":")[-1].zfill(3)
+    ).id
+    if len(groups) > 1:
+        assert "prioriteiten (de best passende eerst):" in answer.answer
+
+
 def test_what_was_achieved_leads_with_the_2023_article(assistant):
     answer = assistant.ask("Wat is er het afgelopen jaar bereikt met de informatiehuishouding?")
     assert answer.question_type == "bereikt" and answer.citations[0].document == "wwd-jaar-onderweg"
