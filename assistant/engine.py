@@ -285,7 +285,7 @@ class Assistant:
         search_query = question
         if intent.follow_up and history:
             search_query = f"{history[-1].question} {question}"
-        search = self.retriever.search(search_query, filters, SEARCH_DEPTH)
+        search = self.retriever.search(search_query, filters, SEARCH_DEPTH, intent.kind)
         composer.scores = {h.chunk.id: h.score for h in search.hits}
 
         routed = (
@@ -372,7 +372,7 @@ class Assistant:
                 lead = f"Onder prioriteit {prio} (*{titel}*) {'valt' if len(items) == 1 else 'vallen'} {len(items)} {plural}:"
                 return "opzoeken", compose.answer_list(composer, lead, items, False), "covered"
         if topic:  # a topic within the priority: search inside it
-            within = self.retriever.search(intent.question, Filters(prioriteit=prio, document=self.agenda_doc), SEARCH_DEPTH)
+            within = self.retriever.search(intent.question, Filters(prioriteit=prio, document=self.agenda_doc), SEARCH_DEPTH, intent.kind)
             if not within.hits:
                 return None
             chosen = [(h.chunk, h.child) for h in within.hits[:MAX_SEARCH_ITEMS]]
@@ -453,11 +453,17 @@ class Assistant:
         ranked = {h.chunk.id: h for h in search.hits}
         sections = [self.by_id[i] for i in self.progress_sections.get(priority, []) if i in self.by_id]
         sections.sort(key=lambda c: -(ranked[c.id].score if c.id in ranked else 0.0))
+        top = search.hits[0]
+        if top.chunk.soort == "resultaten" or top.chunk.document != self.agenda_doc:
+            # the best match already reports progress (a priority's behaalde resultaten, an article section):
+            # it stays first, whichever priority the linked sections are about
+            found.append((top.chunk, top.child))
         for section in sections[:1]:
             found.append((section, ranked[section.id].child if section.id in ranked else None))
         resultaten = self.by_id.get(f"{self.agenda_doc}:{priority}:resultaten")
         if resultaten is not None:
             found.append((resultaten, None))
+        found = [(c, child) for n, (c, child) in enumerate(found) if c.id not in {f.id for f, _ in found[:n]}]
         if not found:
             return hits
         rest = [(c, child) for c, child in hits if c.id not in {f.id for f, _ in found}]
@@ -468,7 +474,7 @@ class Assistant:
         if intent.kind != "lijst" or not intent.topic_stems:
             return None
         soort = "doel" if "doelen" in intent.aspects and "acties" not in intent.aspects else "actie"
-        search = self.retriever.search(intent.question, filters, LIST_DEPTH)
+        search = self.retriever.search(intent.question, filters, LIST_DEPTH, intent.kind)
         if not search.hits:
             return None
         outcome_, _ = self.scope_outcome(intent, search, filters)

@@ -137,6 +137,12 @@ def items_phrase(composer: Composer, items: Sequence[str], ref: str, complete: b
 
 
 # -- leads per question type -------------------------------------------------------------------
+# What was done, listed item by item (a priority's behaalde resultaten), can answer "yes" as a plan can. An
+# article section is narrative, and the yes of a sentence from it is not plain: it still gets the cautious lead.
+REPORTED = ("resultaten",)
+SINCE_RE = re.compile(r"\b(sinds|vanaf)\s+wanneer\b|\bhoe\s+lang\s+al\b")
+
+
 def first_of(hits: Sequence[tuple[Chunk, ChildLine | None]], soorten: tuple[str, ...], within: int = 3):
     return next(((c, child) for c, child in hits[:within] if c.soort in soorten), (None, None))
 
@@ -146,6 +152,16 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     that answers says the opposite of what the question supposes; else "Dat staat er niet precies in"."""
     top, child = hits[0]
     plan, plan_child = first_of(hits, ("doel", "actie"), within=3)
+    if outcome != "related" and top.soort in REPORTED:
+        # What was already achieved answers "yes" as plainly as a plan does ("Mogen platforms nog reclame op
+        # kinderen richten?": the DSA's ban is a behaald resultaat), when it meets the question better (a tie: the plan).
+        done = best_line(composer, top, child)
+        planned = best_line(composer, plan, plan_child) if plan is not None else None
+        if done is not None and composer.relevance(done.text) > 0 and (
+            planned is None or composer.relevance(done.text) > composer.relevance(planned.text)
+        ):
+            answer_word = "Nee" if NEGATION_RE.search(done.text) and not NEGATION_RE.search(intent.question) else "Ja"
+            return f"{answer_word}, volgens {item_name(top)}: {sentence(done.text)} {composer.cite(top)}", {done.text}
     if plan is None or outcome == "related":
         line = best_line(composer, top, child)
         ref = composer.cite(top)
@@ -209,6 +225,10 @@ def lead_who(composer: Composer, intent: Intent, hits) -> tuple[str, set[str]] |
 
 
 def lead_when(composer: Composer, intent: Intent, hits, complete: bool) -> tuple[str, set[str]] | None:
+    top, _ = hits[0]
+    if top.soort == "resultaten" and SINCE_RE.search(intent.question.lower()):
+        # "Sinds wanneer geldt de Woo?" asks for a date in the past: a behaald resultaat, not a result column
+        return lead_line(composer, hits[:1], lambda ln: True)
     action, _ = first_of(hits, ("actie",))
     if action is None:
         return None

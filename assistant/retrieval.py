@@ -155,7 +155,8 @@ class HybridRetriever:
     def embed_query(self, query: str) -> list[float]:
         return self.query_cache.vector(query, self.embedding.get_query_embedding)
 
-    def search(self, query: str, filters: Filters | None = None, top_k: int = 10) -> SearchResult:
+    def search(self, query: str, filters: Filters | None = None, top_k: int = 10, question_type: str = "open") -> SearchResult:
+        """The best `top_k` parents for the query; `question_type` (assistant.intent) informs the reranker."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         mask = self.allowed(filters)
@@ -187,7 +188,7 @@ class HybridRetriever:
             for i in order
         ]
         dense_top, lexical_top = float(dense.max(initial=0.0)), float(lexical.max(initial=0.0))
-        hits = [hits[i] for i in rerank_order(hits, dense_top, lexical_top, self.rerank)][:top_k]
+        hits = [hits[i] for i in rerank_order(hits, dense_top, lexical_top, self.rerank, question_type)][:top_k]
         timings["retrieval"] = _ms(t0)
         return SearchResult(hits, dense_top, lexical_top, timings)
 

@@ -235,6 +235,31 @@ def test_an_indicator_question_gives_every_indicator_of_the_goal():
     assert "zoals de BIO (streefwaarde: 100%)" in lead and "inkoopseisen cybersecurity overheid (streefwaarde: 100%)" in lead
 
 
+def test_a_yes_no_question_answered_by_an_achieved_result_says_so():
+    q = "Is kindermarketing op grote platforms al verboden?"
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:2.1:resultaten", "wwd-2022:2.1:actie:5"), "covered").split("\n\n")[0]
+    assert lead == ("Ja, volgens de behaalde resultaten van prioriteit 2.1 (*Publieke waarden borgen*): "
+                    "Kindermarketing online is bij grote platforms verboden [1]")
+
+
+def test_a_yes_no_question_about_a_plan_leads_with_the_plan_even_below_the_results():
+    q = "Komt er een ID-wallet?"  # the results of 3.2 mention wallets too, but no more than the goal does
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:3.2:resultaten", "wwd-2022:3.2:doel:3"), "covered").split("\n\n")[0]
+    assert lead.startswith("Ja. Nederlandse bevolking heeft de mogelijkheid") and "[1]" in lead
+
+
+@pytest.mark.parametrize(("q", "first"), [
+    ("Sinds wanneer geldt de Woo?", "wwd-2022:4.1:resultaten"),  # asked backwards, and the results come first
+    ("Wanneer geldt de Woo voor alle stukken?", "wwd-2022:4.1:actie:3"),  # ahead: the result columns
+])
+def test_since_when_is_answered_from_the_achieved_results(q, first):
+    composer = composer_for(q)
+    order = ("wwd-2022:4.1:resultaten", "wwd-2022:4.1:actie:3")
+    lead = leads.answer(composer, analyse(q), hits(*order), "covered").split("\n\n")[0]
+    assert composer.citations[0].id == first
+    assert ("sinds mei 2022 van kracht" in lead) == (first.endswith("resultaten"))
+
+
 def test_a_goal_question_without_indicator_words_still_leads_with_the_goal():
     q = "Wat wil het kabinet bereiken voor ondernemers die EU wetgeving over digitalisering moeten toepassen?"
     lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]

@@ -37,6 +37,15 @@ def test_features_are_relative_to_the_best_candidate():
     assert dict(zip(FEATURES, x[0]))["opgave"] == 1.0 and dict(zip(FEATURES, x[0]))["fused_share"] == 1.0
 
 
+def test_the_question_type_marks_the_kinds_of_unit_that_answer_it():
+    hits = [hit(OPGAVE, 0.10), hit(ACTION, 0.09), hit("wwd-2022:1.1:resultaten", 0.08)]
+    who = dict(zip(FEATURES, candidate_features(hits, 0.8, 5.0, "wie")[1]))
+    assert who["wie_actie"] == 1.0 and who["janee_actie_doel"] == 0.0
+    achieved = candidate_features(hits, 0.8, 5.0, "bereikt")[:, FEATURES.index("bereikt_resultaten_sectie")]
+    assert achieved.tolist() == [0.0, 0.0, 1.0]
+    assert not candidate_features(hits, 0.8, 5.0)[:, len(FEATURES) - 4:].any()  # an open question: none
+
+
 def test_without_weights_the_fused_order_stands():
     hits = [hit(OPGAVE, 0.10), hit(ACTION, 0.09), hit(GOAL, 0.08)]
     assert rerank_order(hits, 0.8, 5.0, RerankParams()) == [0, 1, 2]
