@@ -18,8 +18,10 @@ The question files are pooled; `evals/holdout.jsonl` is never among them (README
 3. Rerank: the first RERANK_DEPTH fused candidates of every in-scope question that reaches the
    search route are collected once, with their features (assistant/rerank.py) and whether they are
    relevant. In each fold a listwise model (per question, a softmax over its candidates) is fitted on
-   the other folds and chooses the first hit of this fold's questions; the reported hit@1 is that out-of-fold choice. The shipped
-   weights are fitted on all questions.
+   the other folds and chooses the first hit of this fold's questions (reported: that hit@1). The
+   fold's questions are then answered whole with those weights and without a reranker, and their
+   hit@1 and key fact reported: the lead makes choices of its own. The shipped weights are fitted
+   on all questions.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -148,20 +150,23 @@ def tune_scope(samples: Sequence[tuple[Question, ScopeSignals]], total_in_scope:
     return final, summary
 
 
-def rerank_samples(system: Assistant, questions: list[Question]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(features, relevant) of the fused candidates, per in-scope question that reaches the search route.
-    `system` must search without a reranker. Follow-ups are left out: they search with the earlier question."""
-    out = []
+Sample = tuple[np.ndarray, np.ndarray]  # a question's candidates: (features, relevant)
+
+
+def rerank_samples(system: Assistant, questions: list[Question]) -> list[Sample | None]:
+    """Per question, (features, relevant) of its fused candidates, or None when it does not reach the search
+    route within the scope. `system` must search without a reranker. Follow-ups are left out: they search
+    with the earlier question."""
+    out: list[Sample | None] = []
     for q in questions:
-        if q.out_of_scope or not q.expected or q.history:
-            continue
-        if system.answer_extractively(q.question, [], None).route != "zoeken":
-            continue
-        kind = analyse(q.question).kind
-        search = system.retriever.search(q.question, None, RERANK_DEPTH, kind)
-        if search.hits:
-            relevant = np.array([matches_any(h.chunk.id, q.expected) for h in search.hits], dtype=float)
-            out.append((candidate_features(search.hits, search.dense_top, search.lexical_top, kind), relevant))
+        sample = None
+        if not (q.out_of_scope or not q.expected or q.history) and system.answer_extractively(q.question, [], None).route == "zoeken":
+            kind = analyse(q.question).kind
+            search = system.retriever.search(q.question, None, RERANK_DEPTH, kind)
+            if search.hits:
+                relevant = np.array([matches_any(h.chunk.id, q.expected) for h in search.hits], dtype=float)
+                sample = (candidate_features(search.hits, search.dense_top, search.lexical_top, kind), relevant)
+        out.append(sample)
     return out
 
 
@@ -190,20 +195,49 @@ def fit_listwise(samples: Sequence[tuple[np.ndarray, np.ndarray]], l2: float) ->
     return [0.0, *map(float, w / sigma)]
 
 
-def tune_rerank(samples: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[RerankParams, dict]:
+def tune_rerank(
+    samples: Sequence[Sample | None], answer: Callable[[RerankParams, list[int]], list[tuple[float, float]]] | None = None,
+) -> tuple[RerankParams, dict]:
+    """Weights fitted on all samples, and their 5-fold CV: the first hit chosen out of fold and, when `answer`
+    is given, the whole answer of each fold's questions with that fold's weights ((hit@1, key fact) per
+    question: what the eval reports, with the lead's own choices in it), against no reranker."""
     fold = np.array(folds_of(len(samples)))
-    first_hit = np.zeros(len(samples))
+    sampled = [i for i, s in enumerate(samples) if s is not None]
+    first_hit = {}
+    answers: dict[str, list[tuple[float, float]]] = {"fused": [], "cv_reranked": []}
     for f in range(FOLDS):
-        weights = np.asarray(fit_listwise([s for s, k in zip(samples, fold) if k != f], RERANK_L2))
-        for i in np.flatnonzero(fold == f):
-            x, y = samples[i]
-            first_hit[i] = y[int(np.argmax(x @ weights[1:]))]
-    final = RerankParams(weights=fit_listwise(samples, RERANK_L2))
+        params = RerankParams(weights=fit_listwise([samples[i] for i in sampled if fold[i] != f], RERANK_L2))
+        for i in sampled:
+            if fold[i] == f:
+                x, y = samples[i]
+                first_hit[i] = y[int(np.argmax(x @ np.asarray(params.weights[1:])))]
+        if answer is not None:
+            members = [int(i) for i in np.flatnonzero(fold == f)]
+            for name, p in (("fused", RerankParams()), ("cv_reranked", params)):
+                answers[name].extend(answer(p, members))
+    final = RerankParams(weights=fit_listwise([samples[i] for i in sampled], RERANK_L2))
     summary = {
-        "questions": len(samples), "fused_hit@1": round(float(np.mean([y[0] for _, y in samples])), 4),
-        "cv_reranked_hit@1": round(float(first_hit.mean()), 4),
+        "questions": len(sampled), "fused_hit@1": round(float(np.mean([samples[i][1][0] for i in sampled])), 4),
+        "cv_reranked_hit@1": round(float(np.mean(list(first_hit.values()))), 4),
     }
+    for name, scored in answers.items():
+        if scored:
+            summary[f"answers_{name}"] = {
+                "in_scope": len(scored),
+                "hit@1": round(float(np.mean([h for h, _ in scored])), 4),
+                "key_fact": round(float(np.mean([k for _, k in scored])), 4),
+            }
     return final, summary
+
+
+def answer_scores(system: Assistant, questions: list[Question]) -> Callable[[RerankParams, list[int]], list[tuple[float, float]]]:
+    """(hit@1, keyword recall) of each in-scope question among `members`, answered with a given reranker."""
+    def run(params: RerankParams, members: list[int]) -> list[tuple[float, float]]:
+        system.retriever.rerank = params
+        chosen = [questions[i] for i in members if not questions[i].out_of_scope and questions[i].expected]
+        return [(r.hit1 or 0.0, r.keyword_recall if r.keyword_recall is not None else 0.0)
+                for r in run_system("rerank-cv", system, chosen).per_question]
+    return run
 
 
 def shipped_calibration() -> Calibration:
@@ -251,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.scope_only:
         rerank, rerank_summary = shipped.rerank, {}
     else:
-        rerank, rerank_summary = tune_rerank(rerank_samples(tuned, questions))
+        samples = rerank_samples(tuned, questions)
+        tuned.calibration = Calibration(fusion=fusion, scope=scope)  # answers are scored as users get them
+        rerank, rerank_summary = tune_rerank(samples, answer_scores(tuned, questions))
     print(f"Herordening: {rerank_summary}", file=sys.stderr)
     calibration = Calibration(fusion=fusion, scope=scope, rerank=rerank)
     print(json.dumps({"calibration": calibration.model_dump(), "fusion": fusion_summary, "scope": summary, "rerank": rerank_summary}, indent=1))

@@ -96,6 +96,16 @@ def test_tune_rerank_learns_what_marks_the_relevant_candidate_out_of_fold():
             x[row, FEATURES.index(kind)] = 1.0
         y = np.array([float(k == "actie") for k in kinds[:4]])
         samples.append((x, y))
-    params, summary = tune_rerank(samples)
-    assert summary["fused_hit@1"] == 0.0 and summary["cv_reranked_hit@1"] == 1.0
+    samples[5:5] = [None, None]  # questions that did not reach the search route
+    asked = []
+
+    def answer(params, members):  # stands in for the whole answer: is the first hit (by these weights) an action?
+        asked.append(members)
+        w = np.asarray(params.weights[1:]) if params.weights else np.zeros(len(FEATURES))
+        return [(float(samples[i][1][int(np.argmax(samples[i][0] @ w))]), 1.0) for i in members if samples[i] is not None]
+
+    params, summary = tune_rerank(samples, answer)
+    assert summary["questions"] == 40 and summary["fused_hit@1"] == 0.0 and summary["cv_reranked_hit@1"] == 1.0
+    assert summary["answers_fused"]["hit@1"] == 0.0 and summary["answers_cv_reranked"]["hit@1"] == 1.0
+    assert sorted(i for members in asked for i in members) == sorted(list(range(42)) * 2)  # every question, both ways
     assert params.weights[1 + FEATURES.index("actie")] > 0
