@@ -175,13 +175,22 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     lead = f"{answer_word}. {cap(sentence(line.text))} {ref}"
     said = {line.text}
     if plan.soort == "doel":  # what is planned for it: the best action that follows
-        action, action_child = first_of(hits, ("actie",))
+        # an action of the same priority: "Daarvoor (actie 4)" of another priority would tie the goal to a plan that is not its own
+        action, action_child = first_of([(c, ch) for c, ch in hits if c.prioriteit == plan.prioriteit], ("actie",))
+        step = None
         if action is not None:
             step = best_line(composer, action, action_child, want=lambda ln: ln.field != "notes")
             if step is not None:
                 where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
                 lead += f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
                 said.add(step.text)
+        if step is None:
+            # no action among the hits: the goal's indicator, when it names how the goal is followed
+            # ("Jaarlijkse rapportage Meldpunt Fouten in Overheidsregistraties naar Tweede Kamer")
+            measure = next((i for i in as_list(plan.fields.get("indicatoren")) if PROPER_NAME_RE.search(i) and i not in said), None)
+            if measure is not None:
+                lead += f" Dat wordt gevolgd met: {sentence(measure)} {ref}"
+                said.add(measure)
     else:
         lead += named_result(composer, plan, line, said, ref)
     return lead, said

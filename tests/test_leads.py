@@ -260,6 +260,14 @@ def test_since_when_is_answered_from_the_achieved_results(q, first):
     assert ("sinds mei 2022 van kracht" in lead) == (first.endswith("resultaten"))
 
 
+def test_a_yes_no_goal_is_followed_by_its_own_priority_s_action_or_its_named_indicator():
+    q = "Kan ik een fout in mijn gegevens bij de overheid straks makkelijker laten verbeteren?"
+    # the action of another priority (4.2) is no plan for goal 3 of 3.1; its indicator names the Meldpunt
+    lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:3.1:doel:3", "wwd-2022:4.2:actie:4"), "covered").split("\n\n")[0]
+    assert lead.startswith("Ja. Voor burgers en bedrijven is het vanaf 2025 eenvoudig")
+    assert "Daarvoor" not in lead and "Dat wordt gevolgd met: Jaarlijkse rapportage Meldpunt Fouten" in lead
+
+
 def test_a_goal_question_without_indicator_words_still_leads_with_the_goal():
     q = "Wat wil het kabinet bereiken voor ondernemers die EU wetgeving over digitalisering moeten toepassen?"
     lead = leads.answer(composer_for(q), analyse(q), hits("wwd-2022:1.4:doel:2"), "covered").split("\n\n")[0]
