@@ -3,7 +3,8 @@ assistant/calibration.json.
 
     python -m evals.tune evals/dev.jsonl evals/test.jsonl evals/blind-dev.jsonl evals/blind-dev2.jsonl [--write] [--scope-only]
 
-The question files are pooled; `evals/holdout.jsonl` is never among them (README, "Kwaliteit meten").
+The question files are pooled; the held-out sets (`evals/holdout*.jsonl`) are never among them (README,
+"Kwaliteit meten").
 
 1. Fusion: every configuration of a small grid answers every in-scope question once; the figures
    are per question, so choosing is arithmetic. The reported figure is cross-validated: in each fold
@@ -266,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scope-only", action="store_true", help="stem alleen de scope af; houd de fusie uit calibration.json")
     parser.add_argument("--rerank-only", action="store_true", help="stem alleen de herordening af; houd fusie en scope uit calibration.json")
     args = parser.parse_args(argv)
-    if any(p.name == "holdout.jsonl" for p in args.questions):
-        print("evals/holdout.jsonl is de apart gehouden set: daarop wordt niets afgestemd.", file=sys.stderr)
+    if any(p.name.startswith("holdout") for p in args.questions):
+        print("evals/holdout*.jsonl zijn de apart gehouden sets: daarop wordt niets afgestemd.", file=sys.stderr)
         return 2
     questions = [q for path in args.questions for q in load_questions(path).questions]
     shipped = shipped_calibration()
