@@ -409,11 +409,16 @@ class Assistant:
 
         if not intent.topic_stems or intent.wants_list:  # "Welke acties heeft OCW samen met anderen?": the list
             return org_list()
+        outcome_, _ = self.scope_outcome(intent, search, filters)
+        if outcome_ == "not_covered" and self.scope_signals(intent, search).coverage < 1.0:
+            # Not refused for an extra word ("Welke acties heeft OCW samen met anderen?"); but a subject the agenda
+            # has no word for ("Hoeveel extra agenten krijgt de politie?") is not answered by the organisation's
+            # actions: the search route refuses it, with referrals.
+            return None
         allowed = {c.id for c in actions}
         hits = [(h.chunk, h.child) for h in search.hits[:ORGANISATION_TOP] if h.chunk.id in allowed]
         if hits:
             return "organisatie", leads.answer(composer, intent, hits[:MAX_SEARCH_ITEMS], "covered"), "covered"
-        outcome_, _ = self.scope_outcome(intent, search, filters)
         return org_list() if outcome_ == "not_covered" else None
 
     def scope_outcome(self, intent: Intent, search: SearchResult, filters: Filters | None) -> tuple[Outcome, float]:

@@ -63,6 +63,11 @@ PLANNED_RE = re.compile(
     r"|\b(t/m|tot\s+en\s+met|uiterlijk|eind|voor)\s+20\d\d\b[^?]*\b(bereikt|behaald|gerealiseerd|opgeleverd)\s+(zijn|worden)\b"
 )
 LIST_RE = re.compile(r"\b(welke|alle|overzicht|lijst|allemaal|opsomming)\b")
+# Words that ask what an organisation does in the agenda, not about a subject of its actions.
+ORGANISATION_ROLE_WORDS = frozenset(
+    """rol rollen taak taken bezig allemaal werkagenda agenda betrokken betrokkenheid bijdrage bijdragen aandeel
+    inzet verantwoordelijkheid verantwoordelijkheden opdracht""".split()
+)
 # A list is asked in the plural: "welke acties …". "Welke partijen voeren de actie uit?" and "welke streefwaarden
 # gelden bij het doel …?" ask about one action or goal that the question describes.
 LIST_NOUNS = frozenset({"acties", "maatregelen", "activiteiten", "doelen", "doelstellingen", "ambities"})
@@ -165,6 +170,8 @@ def analyse(question: str, has_history: bool = False) -> Intent:
         s for s, w in zip(content_stems(question), content_words(question))
         if w not in org_words and w not in aspect_words and not re.fullmatch(r"\d+", w)
         and w not in {"prioriteit", "prioriteiten", "programmalijn", "nummer", "uit", "bij", "aan", "mee"}
+        # "Wat is de rol van de VNG?", "waar is Logius allemaal mee bezig?": what the organisation does, no topic
+        and not (intent.organisations and w in ORGANISATION_ROLE_WORDS)
         # "de maatschappelijke opgave van 3.2" names a part of the priority, not a topic within it
         and not (w in ("maatschappelijke", "maatschappelijk") and "opgave" in intent.aspects)
     ]

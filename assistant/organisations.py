@@ -59,6 +59,16 @@ ORGANISATIONS: tuple[Organisation, ...] = (
     Organisation("Rijksdienst Caribisch Nederland", "Rijksdienst Caribisch Nederland", ("RCN",)),
     Organisation("MIVD", "Militaire Inlichtingen- en Veiligheidsdienst", ()),
     Organisation("AIVD", "Algemene Inlichtingen- en Veiligheidsdienst", ()),
+    # Named in the uitvoerder cells as well (2.2, 2.4, 4.1, 3.1, 1.1, 2.1), and asked about by name.
+    Organisation("AP", "Autoriteit Persoonsgegevens", ("Autoriteit Persoonsgegevens", "privacytoezichthouder")),
+    Organisation("OM", "Openbaar Ministerie", ("Openbaar Ministerie",)),
+    Organisation("Nationale Politie", "Nationale Politie", ("politie",)),
+    Organisation("CIP", "Centrum voor Informatiebeveiliging en Privacybescherming", ()),
+    Organisation("KOOP", "Kennis- en Exploitatiecentrum Officiële Overheidspublicaties", ()),
+    Organisation("Aedes", "Aedes (vereniging van woningcorporaties)", ("woningcorporaties", "woningbouwcorporaties")),
+    Organisation("NL Digital", "NL Digital", ()),
+    Organisation("Public Spaces", "Public Spaces", ("PublicSpaces",)),
+    Organisation("Europa Decentraal", "Europa Decentraal", ()),
 )
 
 
@@ -79,7 +89,7 @@ def mentions(text: str, org: Organisation) -> bool:
 
 
 # Two-letter codes that are also ordinary Dutch words in lower case; only accepted in capitals in questions.
-_AMBIGUOUS_LOWER = {"at", "az", "bz", "ez", "ser", "ads", "fin", "def", "rcn"}
+_AMBIGUOUS_LOWER = {"at", "az", "bz", "ez", "ser", "ads", "fin", "def", "rcn", "om", "ap", "cip"}
 
 
 def find_in_question(question: str) -> list[Organisation]:

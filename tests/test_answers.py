@@ -97,6 +97,7 @@ def test_a_missing_action_number_is_said_plainly(assistant):
 @pytest.mark.parametrize("question, org, expected_subset", [
     ("Welke acties voert BZ uit?", "BZ", {"wwd-2022:1.1:actie:4", "wwd-2022:2.1:actie:6"}),
     ("Waar is het ministerie van Onderwijs, Cultuur en Wetenschap bij betrokken?", "OCW", {"wwd-2022:1.1:actie:5"}),
+    ("Wat is de rol van Logius?", "Logius", {"wwd-2022:3.2:actie:3"}),
 ])
 def test_actions_of_an_organisation(assistant, question, org, expected_subset):
     answer = assistant.ask(question)
@@ -117,6 +118,11 @@ def test_out_of_scope_questions_are_refused_without_citations(assistant, questio
     # an English question is refused for its language (tests/test_bad_input.py has more cases)
     english = question.startswith("What")
     assert ("alleen vragen in het Nederlands" if english else "Dat staat niet in de werkagenda") in answer.answer
+
+
+def test_an_organisation_does_not_bring_a_subject_the_agenda_lacks_into_scope(assistant):
+    answer = assistant.ask("Hoeveel extra agenten krijgt de politie er volgend jaar bij?")
+    assert not answer.in_scope and answer.route == "buiten_scope" and answer.citations == []
 
 
 def test_follow_up_uses_the_conversation(assistant):

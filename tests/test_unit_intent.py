@@ -50,7 +50,22 @@ ORGANISATIONS = [
     ("Welke acties voert BZK uit?", ["BZK"]),
     ("Wat doet het ministerie van Onderwijs, Cultuur en Wetenschap?", ["OCW"]),
     ("Wat doet de overheid aan cybersecurity?", []),
+    ("Wat doet de Autoriteit Persoonsgegevens?", ["AP"]),
+    ("Werkt het OM mee aan cybersecurity?", ["OM"]),
+    ("Wat doet de overheid om fraude te stoppen?", []),  # "om" in lower case is a word, not the OM
 ]
+
+
+@pytest.mark.parametrize("question", [
+    "Wat is de rol van de VNG?", "waar is Logius allemaal mee bezig?", "Welke taken heeft de RvIG in de werkagenda?",
+])
+def test_asking_what_an_organisation_does_names_no_topic(question):
+    intent = analyse(question)
+    assert intent.organisations and intent.topic_stems == []
+
+
+def test_a_topic_beside_an_organisation_stays_a_topic():
+    assert analyse("Wat doet BZK aan cybersecurity?").topic_stems == ["cybersecurity"]
 
 
 @pytest.mark.parametrize(("question", "codes"), ORGANISATIONS)
