@@ -41,6 +41,12 @@ MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells
 # "geen" and "nooit" deny the claim itself ("We passen geen gezichtsherkenning toe …"); "niet" mostly sits in
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
+# "Mogen platforms nog reclame op kinderen richten?" — "Kindermarketing online is … verboden": a permission asked,
+# a prohibition stated, so the answer is no. "Mag een bedrijf zomaar …?" — "… moeten een CE-markering hebben":
+# "zomaar" supposes no conditions, and a stated condition answers no.
+PERMISSION_RE = re.compile(r"\b(mag|mogen|kan|kunnen|blijft|blijven)\b", re.IGNORECASE)
+PROHIBITION_RE = re.compile(r"\b(verboden|verbod|niet\s+toegestaan|niet\s+langer|niet\s+meer)\b", re.IGNORECASE)
+CONDITION_RE = re.compile(r"\b(moet|moeten|verplicht|voorwaarden?|toestemming|grondslag|CE-markering|toets\w*)\b", re.IGNORECASE)
 NUMBER_RE = re.compile(r"\d")
 LIST_ITEM_RE = re.compile(r"(?:^|\n)\s*[-•]\s+")  # a list item's marker at the start of a line
 YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
@@ -160,8 +166,7 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
         if done is not None and composer.relevance(done.text) > 0 and (
             planned is None or composer.relevance(done.text) > composer.relevance(planned.text)
         ):
-            answer_word = "Nee" if NEGATION_RE.search(done.text) and not NEGATION_RE.search(intent.question) else "Ja"
-            return f"{answer_word}, volgens {item_name(top)}: {sentence(done.text)} {composer.cite(top)}", {done.text}
+            return f"{yes_or_no(intent.question, done.text)}, volgens {item_name(top)}: {sentence(done.text)} {composer.cite(top)}", {done.text}
     if plan is None or outcome == "related":
         line = best_line(composer, top, child)
         ref = composer.cite(top)
@@ -171,8 +176,7 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     if statement is not None and (line.field == "indicatoren" or composer.relevance(statement.text) >= composer.relevance(line.text)):
         line = statement  # an indicator never leads; on a tie, what the goal or action itself says
     ref = composer.cite(plan)
-    answer_word = "Nee" if NEGATION_RE.search(line.text) and not NEGATION_RE.search(intent.question) else "Ja"
-    lead = f"{answer_word}. {cap(sentence(line.text))} {ref}"
+    lead = f"{yes_or_no(intent.question, line.text)}. {cap(sentence(line.text))} {ref}"
     said = {line.text}
     if plan.soort == "doel":  # what is planned for it: the best action that follows
         # an action of the same priority: "Daarvoor (actie 4)" of another priority would tie the goal to a plan that is not its own
@@ -194,6 +198,17 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     else:
         lead += named_result(composer, plan, line, said, ref)
     return lead, said
+
+
+def yes_or_no(question: str, line: str) -> str:
+    """ "Ja" or "Nee" for a yes/no question answered by `line` (which plainly states a plan or a result)."""
+    if NEGATION_RE.search(line) and not NEGATION_RE.search(question):
+        return "Nee"
+    if PERMISSION_RE.search(question) and PROHIBITION_RE.search(line) and not PROHIBITION_RE.search(question):
+        return "Nee"
+    if re.search(r"\bzomaar\b", question, re.IGNORECASE) and CONDITION_RE.search(line):
+        return "Nee, niet zomaar"
+    return "Ja"
 
 
 def named_result(composer: Composer, chunk: Chunk, line: Line, said: set[str], ref: str) -> str:

@@ -332,3 +332,17 @@ def test_free_text_lines_split_at_list_items_so_no_marker_leaks_into_an_answer()
     assert any(t.startswith("Uit onderzoek van de Nationale Ombudsman") for t in lines)
     everywhere = [ln.text for c in corpus()[0].values() for ln in leads.lines_of(c)]
     assert not [t for t in everywhere if t.startswith(("- ", "• "))]
+
+
+@pytest.mark.parametrize(("question", "line", "word"), [
+    ("Komt er een ID-wallet?", "Iedere Nederlander kan gebruik maken van een hoogwaardige wallet", "Ja"),
+    ("Gaat de overheid gezichtsherkenning gebruiken?", "We passen geen gezichtsherkenning toe zonder wettelijke afbakening", "Nee"),
+    ("Mogen grote platforms nog reclame op kinderen richten?", "Kindermarketing online is bij grote platforms verboden", "Nee"),
+    ("Is kindermarketing op grote platforms al verboden?", "Kindermarketing online is bij grote platforms verboden", "Ja"),
+    ("Mag een bedrijf zomaar AI met een hoog risico verkopen?",
+     "Bedrijven die hoog-risico AI-systemen aanbieden hebben op hun producten een CE-markering", "Nee, niet zomaar"),
+    ("Mag een bedrijf AI met een hoog risico verkopen?",
+     "Bedrijven die hoog-risico AI-systemen aanbieden hebben op hun producten een CE-markering", "Ja"),
+])
+def test_yes_or_no_reads_negation_prohibition_and_conditions(question, line, word):
+    assert leads.yes_or_no(question, line) == word
