@@ -44,6 +44,11 @@ NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
 # "Mogen platforms nog reclame op kinderen richten?" — "Kindermarketing online is … verboden": a permission asked,
 # a prohibition stated, so the answer is no. "Mag een bedrijf zomaar …?" — "… moeten een CE-markering hebben":
 # "zomaar" supposes no conditions, and a stated condition answers no.
+# A plan to look into something is no plain plan to do it: "Komt er een helpdesk?" — "Verkenning nut en
+# noodzaak van een helpdesk privacy" is not a yes. Only when the line opens with it: "Aanbieden eigen domein
+# (…, met AZ loopt een verkenning over de exacte extensie)" plainly plans the domain.
+EXPLORATION_RE = re.compile(r"^\W*(verkenn\w*|onderzoek\w*|nut\s+en\s+noodzaak|haalbaarheid\w*|bezien)\b", re.IGNORECASE)
+EXPLORATION_ASKED_RE = re.compile(r"\b(verkenn\w*|onderzo\w*|nut\s+en\s+noodzaak|haalbaarheid\w*|bekeken|bezien)\b", re.IGNORECASE)
 PERMISSION_RE = re.compile(r"\b(mag|mogen|kan|kunnen|blijft|blijven)\b", re.IGNORECASE)
 PROHIBITION_RE = re.compile(r"\b(verboden|verbod|niet\s+toegestaan|niet\s+langer|niet\s+meer)\b", re.IGNORECASE)
 CONDITION_RE = re.compile(r"\b(moet|moeten|verplicht|voorwaarden?|toestemming|grondslag|CE-markering|toets\w*)\b", re.IGNORECASE)
@@ -176,6 +181,10 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     if statement is not None and (line.field == "indicatoren" or composer.relevance(statement.text) >= composer.relevance(line.text)):
         line = statement  # an indicator never leads; on a tie, what the goal or action itself says
     ref = composer.cite(plan)
+    if EXPLORATION_RE.search(line.text) and not EXPLORATION_ASKED_RE.search(intent.question):
+        # "Verkenning nut en noodzaak van een helpdesk privacy": whether it comes is still being looked into
+        return (f"Dat staat er niet precies in: het wordt eerst onderzocht. Volgens {item_name(plan)}: "
+                f"{sentence(line.text)} {ref}", {line.text})
     lead = f"{yes_or_no(intent.question, line.text)}. {cap(sentence(line.text))} {ref}"
     said = {line.text}
     if plan.soort == "doel":  # what is planned for it: the best action that follows

@@ -346,3 +346,14 @@ def test_free_text_lines_split_at_list_items_so_no_marker_leaks_into_an_answer()
 ])
 def test_yes_or_no_reads_negation_prohibition_and_conditions(question, line, word):
     assert leads.yes_or_no(question, line) == word
+
+
+@pytest.mark.parametrize(("question", "chunk_id", "opening"), [
+    ("Komt er een helpdesk voor privacyvragen?", "wwd-2022:2.2:actie:2", "Dat staat er niet precies in: het wordt eerst onderzocht."),
+    ("Wordt er onderzocht of er een helpdesk voor privacy komt?", "wwd-2022:2.2:actie:2", "Ja."),  # asked as such
+    # the plan is plain; only a detail of it ("met AZ loopt een verkenning over de exacte extensie") is explored
+    ("Krijgen overheidssites een eigen herkenbaar domein?", "wwd-2022:2.4:actie:4", "Ja."),
+])
+def test_a_plan_to_look_into_something_is_no_yes(question, chunk_id, opening):
+    lead = leads.answer(composer_for(question), analyse(question), hits(chunk_id), "covered")
+    assert lead.startswith(opening)
