@@ -56,8 +56,10 @@ def parse_llm(value: str) -> LLMSpec:
 
 # The same shape rules as the extractive answer (assistant.leads), per question type.
 TYPE_RULES = {
-    "janee": "Dit is een ja/nee-vraag. Begin met 'Ja.' of 'Nee.' als een doel of actie in de bronnen het plan "
-             "duidelijk noemt; anders met 'Dat staat er niet precies in, maar'. Zeg daarna in één zin wat er gepland is.",
+    "janee": "Dit is een ja/nee-vraag. Begin met 'Ja.' of 'Nee.' als een doel, actie of behaald resultaat in de bronnen "
+             "het duidelijk noemt ('Nee.' als de bron iets verbiedt of voorwaarden stelt waar de vraag naar toestemming "
+             "vraagt); anders met 'Dat staat er niet precies in, maar'. Wordt iets alleen verkend of onderzocht, dan is "
+             "dat geen ja. Zeg daarna in één zin wat er gepland is.",
     "wie": "De vraag is wie het doet. Begin met de uitvoerder(s) zoals de bron ze schrijft, rollen en onderdelen "
            "(zoals 'BZK (MIDO)') inbegrepen.",
     "wanneer": "De vraag is wanneer of welk resultaat. Begin met het resultaat t/m 2023 of t/m 2025 waarnaar "
