@@ -69,6 +69,8 @@ MAX_SEARCH_ITEMS = 3
 CONCRETE_WITHIN = 6
 # A question about a priority's structure (its achieved results, its actions or goals) may name the
 # priority by its title instead of its code: "Welke behaalde resultaten horen bij Algoritmes reguleren?"
+# "Wat is er het afgelopen jaar bereikt …", "… in 2023 gedaan": what the article of 2023 reports on.
+PAST_YEAR_RE = re.compile(r"afgelopen\s+jaar|vorig\s+jaar|eerste\s+jaar|in\s+2023|sinds\s+2022|jaar\s+onderweg|artikel|jaaroverzicht|voortgang")
 STRUCTURE_ASPECTS = frozenset({"behaalde", "acties", "doelen"})
 
 
@@ -444,13 +446,15 @@ class Assistant:
                 chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], concrete]
         hits = [(h.chunk, h.child) for h in chosen]
         if intent.kind == "bereikt":
-            hits = self.with_progress(hits, search)
+            hits = self.with_progress(hits, search, intent.question)
         text = leads.answer(composer, intent, hits, outcome_)
         if outcome_ == "related" and intent.kind != "janee":  # a yes/no lead says "Dat staat er niet precies in" itself
             text = f"{compose.RELATED_LEAD}\n\n{text}"
         return "zoeken", text, outcome_
 
-    def with_progress(self, hits: list[tuple[Chunk, ChildLine | None]], search: SearchResult) -> list[tuple[Chunk, ChildLine | None]]:
+    def with_progress(
+        self, hits: list[tuple[Chunk, ChildLine | None]], search: SearchResult, question: str = "",
+    ) -> list[tuple[Chunk, ChildLine | None]]:
         """"Wat is er bereikt met …": what the 2023 article reports on the priority, and its behaalde
         resultaten, before the 2022 plans."""
         priority = next((h.chunk.prioriteit for h in search.hits if h.chunk.prioriteit), "")
@@ -459,9 +463,11 @@ class Assistant:
         sections = [self.by_id[i] for i in self.progress_sections.get(priority, []) if i in self.by_id]
         sections.sort(key=lambda c: -(ranked[c.id].score if c.id in ranked else 0.0))
         top = search.hits[0]
-        if top.chunk.soort == "resultaten" or top.chunk.document != self.agenda_doc:
-            # the best match already reports progress (a priority's behaalde resultaten, an article section):
-            # it stays first, whichever priority the linked sections are about
+        past_year = bool(PAST_YEAR_RE.search(question.lower()))
+        if top.chunk.document != self.agenda_doc or (top.chunk.soort == "resultaten" and not past_year):
+            # the best match already reports progress (an article section, a priority's behaalde resultaten): it
+            # stays first, whichever priority the linked sections are about. Asked about the past year, the
+            # article (2023) goes first: the behaalde resultaten are what was done before the agenda of 2022.
             found.append((top.chunk, top.child))
         for section in sections[:1]:
             found.append((section, ranked[section.id].child if section.id in ranked else None))
