@@ -90,7 +90,9 @@ def question_type(question: str, aspects: set[str]) -> str:
         return "lijst"
     if HOW_MANY_RE.search(folded):
         return "hoeveel"
-    if "wie" in words or re.search(r"\b(welke|welk)\s+(organisatie|organisaties|ministerie|ministeries|partij|partijen|uitvoerder)", folded) \
+    # "mijn opa kan niet met de computer overweg, wie helpt hem?" asks where help is, not who carries out an action
+    asks_for_help = bool(re.search(r"\bwie\s+(helpt|kan|gaat|moet)\s+(mij|me|hem|haar|ons|jou|je)\b", folded))
+    if ("wie" in words and not asks_for_help) or re.search(r"\b(welke|welk)\s+(organisatie|organisaties|ministerie|ministeries|partij|partijen|uitvoerder)", folded) \
             or {"uitvoerder", "uitvoerders", "trekker", "verantwoordelijk"} & set(words):
         return "wie"
     if NAME_RE.search(folded):

@@ -109,6 +109,8 @@ KINDS = [
     ("Welke acties voert BZK uit?", "lijst"),  # a list of actions before "who"
     ("Wat is er in 2023 gedaan?", "bereikt"),  # achieved before "when"
     ("Wie voert actie 4 van 2.4 uit?", "wie"),
+    ("mijn opa kan niet met de computer overweg, wie helpt hem?", "open"),  # where help is, not an uitvoerder
+    ("Wie helpt gemeenten bij de implementatie?", "wie"),
     ("Welke acties vallen onder actie 3?", "open"),  # "actie 3" names one item, so no list
     # "welke" asks about one action or goal the question describes: no list of actions
     ("Welke ministeries voeren de actie over de ID-wallet uit?", "wie"),
