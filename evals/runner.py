@@ -49,16 +49,19 @@ from evals.questions import Question, QuestionSet
 
 log = logging.getLogger(__name__)
 
-CONFIG_NAMES = ("full", "dense", "bm25", "naive", "zonder-kinderen", "zonder-normalisatie", "zonder-thesaurus")
+CONFIG_NAMES = (
+    "full", "dense", "bm25", "naive", "zonder-kinderen", "zonder-normalisatie", "zonder-thesaurus", "zonder-herordening",
+)
 ABLATIONS = {"zonder-kinderen": "children", "zonder-normalisatie": "normalisation", "zonder-thesaurus": "thesaurus"}
 CONFIG_DESCRIPTIONS = {
-    "full": "het afgestelde systeem: hybride zoeken (dense + BM25), scope-besluit, gestructureerd opzoeken",
+    "full": "het afgestelde systeem: hybride zoeken (dense + BM25) met herordening, scope-besluit, gestructureerd opzoeken",
     "dense": "hetzelfde systeem, maar alleen dense zoeken (embeddings)",
     "bm25": "hetzelfde systeem, maar alleen BM25 (trefwoorden)",
     "naive": "naïeve llama-index-baseline: VectorStoreIndex over de ruwe teksten, SentenceSplitter, top-10",
     "zonder-kinderen": "het afgestelde systeem zonder kinderen (resultaatregels, indicatoren, zinnen) in de zoekindex",
     "zonder-normalisatie": "het afgestelde systeem met alleen Snowball-stammen (geen lemma's, samenstellingen of typfouten)",
     "zonder-thesaurus": "het afgestelde systeem zonder de thesaurus van alledaags Nederlands",
+    "zonder-herordening": "het afgestelde systeem zonder de tweede zoekstap (de gefitte herordening van de beste tien)",
 }
 LLM_KEYS = ("faithfulness_llm", "relevancy_llm")
 RANKING_DEPTH = 10
@@ -435,6 +438,8 @@ def open_systems(settings: Settings, names: Sequence[str]) -> Iterable[tuple[str
         t0 = time.perf_counter()
         if name == "full":
             system: System = Assistant(settings, collection, embedding, tuned)
+        elif name == "zonder-herordening":
+            system = Assistant(settings, collection, embedding, Calibration(fusion=tuned.fusion, scope=tuned.scope))
         elif name in ("dense", "bm25"):
             calibration = Calibration(fusion=tuned.fusion.model_copy(update={"method": name}), scope=tuned.scope)
             system = Assistant(settings, collection, embedding, calibration)
