@@ -26,7 +26,8 @@ FILLER_WORDS = frozenset(
     soms misschien waarschijnlijk zeker heel erg best wel zo zoals zelf zelfs iemand iets niemand niets ergens
     overal bang blij benieuwd vraag vragen vroeg weet weten snap vind vinden denk denken hoop hopen gepland
     plannen gebeuren gebeurt gebeurd regelen geregeld goed beter slecht ok oke hoi hallo beste bedankt
-    dank alstublieft aub svp ff mn m'n""".split()
+    dank alstublieft aub svp ff mn m'n nou enzo ofzo hoor zeg trouwens toch allemaal dingen ding soort beetje
+    ongeveer jullie uitlegt uitleggen""".split()
 )
 QUESTION_WORDS = QUESTION_WORDS | FILLER_WORDS
 STOPWORDS = frozenset(STOPWORDS_DUTCH) | {"en", "of", "t/m"}
@@ -48,8 +49,12 @@ def as_list(value) -> list[str]:
     return [str(v) for v in values if str(v).strip()]
 
 
+# "ict'ers", "pc's", "app'je": an apostrophe before a plural or diminutive ending; the word is the part before it
+APOSTROPHE_ENDING_RE = re.compile(r"(?<=\w)['’](?:s|ers|tje|tjes|je|jes)\b")
+
+
 def tokens(text: str) -> list[str]:
-    return TOKEN_RE.findall(fold(text))
+    return TOKEN_RE.findall(APOSTROPHE_ENDING_RE.sub("", fold(text)))
 
 
 def content_words(text: str) -> list[str]:
