@@ -120,6 +120,12 @@ def test_out_of_scope_questions_are_refused_without_citations(assistant, questio
     assert ("alleen vragen in het Nederlands" if english else "Dat staat niet in de werkagenda") in answer.answer
 
 
+def test_a_short_question_about_a_name_the_agenda_uses_is_not_refused(assistant):
+    answer = assistant.ask("Wat doet het CBS?")  # named once, in a result of action 3 of 1.1
+    assert answer.in_scope and answer.outcome in ("related", "covered") and "wwd-2022:1.1:actie:3" in cited(answer)
+    assert "CBS" in answer.answer.split("\n\n**Bronnen**")[0]
+
+
 def test_an_organisation_does_not_bring_a_subject_the_agenda_lacks_into_scope(assistant):
     answer = assistant.ask("Hoeveel extra agenten krijgt de politie er volgend jaar bij?")
     assert not answer.in_scope and answer.route == "buiten_scope" and answer.citations == []
