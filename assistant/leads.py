@@ -41,14 +41,14 @@ MAX_LEAD_ITEMS = 5  # result items shown in a lead before "en nog N"; most cells
 # "geen" and "nooit" deny the claim itself ("We passen geen gezichtsherkenning toe …"); "niet" mostly sits in
 # a side clause ("burgers die niet digitaal kunnen …") and would turn a plain yes into a no.
 NEGATION_RE = re.compile(r"\b(geen|nooit)\b", re.IGNORECASE)
-# "Mogen platforms nog reclame op kinderen richten?" — "Kindermarketing online is … verboden": a permission asked,
-# a prohibition stated, so the answer is no. "Mag een bedrijf zomaar …?" — "… moeten een CE-markering hebben":
-# "zomaar" supposes no conditions, and a stated condition answers no.
 # A plan to look into something is no plain plan to do it: "Komt er een helpdesk?" — "Verkenning nut en
 # noodzaak van een helpdesk privacy" is not a yes. Only when the line opens with it: "Aanbieden eigen domein
 # (…, met AZ loopt een verkenning over de exacte extensie)" plainly plans the domain.
 EXPLORATION_RE = re.compile(r"^\W*(verkenn\w*|onderzoek\w*|nut\s+en\s+noodzaak|haalbaarheid\w*|bezien)\b", re.IGNORECASE)
 EXPLORATION_ASKED_RE = re.compile(r"\b(verkenn\w*|onderzo\w*|nut\s+en\s+noodzaak|haalbaarheid\w*|bekeken|bezien)\b", re.IGNORECASE)
+# "Mogen platforms nog reclame op kinderen richten?" — "Kindermarketing online is … verboden": a permission asked,
+# a prohibition stated, so the answer is no. "Mag een bedrijf zomaar …?" — "… moeten een CE-markering hebben":
+# "zomaar" supposes no conditions, and a stated condition answers no.
 PERMISSION_RE = re.compile(r"\b(mag|mogen|kan|kunnen|blijft|blijven)\b", re.IGNORECASE)
 PROHIBITION_RE = re.compile(r"\b(verboden|verbod|niet\s+toegestaan|niet\s+langer|niet\s+meer)\b", re.IGNORECASE)
 CONDITION_RE = re.compile(r"\b(moet|moeten|verplicht|voorwaarden?|toestemming|grondslag|CE-markering|toets\w*)\b", re.IGNORECASE)
