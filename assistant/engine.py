@@ -160,7 +160,7 @@ class Assistant:
         self.agenda_doc = agenda_document(chunks)
         self.priority_titles = PriorityTitles(c for c in chunks if c.document == self.agenda_doc)
         self.progress_sections = found.progress_sections
-        self.agenda_names = {n for c in chunks for n in NAME_RE.findall(c.text)}  # "CBS", "DigiD", "MijnOverheid"
+        self._agenda_names: set[str] | None = None  # read on first use: a scan of every text, not for each open
 
     def reload(self, stale: ChunkCollection) -> None:
         """Switch to the active build after another process ingested (a shared data dir or server)."""
@@ -434,12 +434,18 @@ class Assistant:
         signals_ = self.scope_signals(intent, scope_search)
         p = probability(signals_, self.calibration.scope)
         found = outcome(p, self.calibration.scope)
-        if found == "not_covered" and signals_.coverage >= 1.0 and set(NAME_RE.findall(intent.question)) & self.agenda_names:
+        if found == "not_covered" and signals_.coverage >= 1.0 and set(NAME_RE.findall(intent.question)) & self.agenda_names():
             # "Wat doet het CBS?": every subject word is the agenda's, and one is a name it uses. Such a question
             # is not plainly outside it, however short (the signals of a one-word question are weak): the
             # closest text is shown as such. No dev-set figure moved (dev, test, blind-dev, blind-dev2).
             found = "related"
         return found, p
+
+    def agenda_names(self) -> set[str]:
+        """Every name the indexed texts use ("CBS", "DigiD", "MijnOverheid")."""
+        if self._agenda_names is None:
+            self._agenda_names = {n for c in self.chunks for n in NAME_RE.findall(c.text)}
+        return self._agenda_names
 
     def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
         outcome_, _ = self.scope_outcome(intent, search, filters) if search.hits else ("not_covered", 0.0)
