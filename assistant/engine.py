@@ -415,11 +415,11 @@ class Assistant:
         if not intent.topic_stems or intent.wants_list:  # "Welke acties heeft OCW samen met anderen?": the list
             return org_list()
         outcome_, _ = self.scope_outcome(intent, search, filters)
-        if outcome_ == "not_covered" and self.scope_signals(intent, search).coverage < 1.0 and not looks_english(intent.question):
-            # Not refused for an extra word ("Welke acties heeft OCW samen met anderen?"); but a subject the agenda
-            # has no word for ("Hoeveel extra agenten krijgt de politie?") is not answered by the organisation's
-            # actions: the search route refuses it, with referrals. (English words are unknown for their language,
-            # not their subject: "Which actions does BZK carry out?" keeps BZK's list, with a notice.)
+        if outcome_ == "not_covered" and self.scope_signals(intent, search).elsewhere:
+            # Not refused for an extra word ("Welke acties heeft OCW samen met anderen?", "Waarvoor wordt de SER
+            # ingeschakeld?"); but a subject the agenda lacks and another authority handles ("Hoeveel kinderbijslag
+            # betaalt de SVB?") is not answered by the organisation's actions: the search route refuses it, and
+            # points to that authority.
             return None
         allowed = {c.id for c in actions}
         hits = [(h.chunk, h.child) for h in search.hits[:ORGANISATION_TOP] if h.chunk.id in allowed]

@@ -126,9 +126,15 @@ def test_a_short_question_about_a_name_the_agenda_uses_is_not_refused(assistant)
     assert "CBS" in answer.answer.split("\n\n**Bronnen**")[0]
 
 
-def test_an_organisation_does_not_bring_a_subject_the_agenda_lacks_into_scope(assistant):
-    answer = assistant.ask("Hoeveel extra agenten krijgt de politie er volgend jaar bij?")
+def test_an_organisation_does_not_bring_a_subject_another_authority_handles_into_scope(assistant):
+    answer = assistant.ask("Hoeveel kinderbijslag betaalt de SVB per kind?")
     assert not answer.in_scope and answer.route == "buiten_scope" and answer.citations == []
+    assert any("SVB" in r.name for r in answer.referrals)
+
+
+def test_an_organisation_question_with_a_word_the_agenda_lacks_keeps_its_actions(assistant):
+    answer = assistant.ask("Waarvoor wordt de SER ingeschakeld?")  # "ingeschakeld" is no word of the agenda
+    assert answer.in_scope and answer.route == "organisatie" and answer.citations
 
 
 def test_follow_up_uses_the_conversation(assistant):
