@@ -99,9 +99,10 @@ def question_type(question: str, aspects: set[str]) -> str:
         return "naam"
     if WHEN_WORDS & set(words) or {"resultaat_2023", "resultaat_2025"} & aspects and "resultaat" in folded:
         return "wanneer"
-    # "Komt er …?", and also "mijn oma heeft geen computer, kan ze nog naar een loket?"
+    # "Komt er …?", and also "mijn oma heeft geen computer, kan ze nog naar een loket?" and "ik doe onderzoek.
+    # worden oude stukken openbaar?" (a clause ends at a comma, "en", "of", or a sentence's end)
     asks = question.rstrip().endswith("?")
-    for n, clause in enumerate(re.split(r"[,;:]|\ben\b|\bof\b", folded)):
+    for n, clause in enumerate(re.split(r"[,;:]|[.!?](?=\s)|\ben\b|\bof\b", folded)):
         first = re.findall(r"(?u)\b\w+\b", clause)[:1]
         if first and (first[0] in YES_NO_VERBS or asks and n == 0 and _looks_like_finite_verb(first[0])):
             return "janee"

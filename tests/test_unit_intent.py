@@ -110,6 +110,8 @@ KINDS = [
     ("Wat is er in 2023 gedaan?", "bereikt"),  # achieved before "when"
     ("Wie voert actie 4 van 2.4 uit?", "wie"),
     ("mijn opa kan niet met de computer overweg, wie helpt hem?", "open"),  # where help is, not an uitvoerder
+    ("ik schrijf een boek over mijn dorp. komen oude archieven online?", "janee"),  # the question is the 2nd sentence
+    ("Wat doet 2.4 aan cybersecurity?", "open"),  # a code's full stop ends no sentence
     ("Wie helpt gemeenten bij de implementatie?", "wie"),
     ("Welke acties vallen onder actie 3?", "open"),  # "actie 3" names one item, so no list
     # "welke" asks about one action or goal the question describes: no list of actions
