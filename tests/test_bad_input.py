@@ -370,7 +370,10 @@ PAYLOAD_DOC = (
     f"De proeftuin meldpunt kwetsbaarheden {XSS_IMG} helpt gemeenten bij het melden en oplossen van "
     f"kwetsbaarheden in hun websites. {XSS_SCRIPT}\n\n"
     "Aanpak\n\n"
-    "Elke gemeente krijgt in de proeftuin een vast aanspreekpunt voor kwetsbaarheden "
+    # The two sections are near-equal for the questions below, and which one ranks first varies with the
+    # approximate dense search; each carries the HTML payloads in its first sentence, so the test does not
+    # depend on it (it is about rendering, not ranking).
+    f"Elke gemeente krijgt in de proeftuin {XSS_IMG} een vast aanspreekpunt voor kwetsbaarheden {XSS_SCRIPT} "
     "[klik hier](javascript:window.__xss=3) en een draaiboek. ![pixel](http://tracker.invalid/p.png)\n"
 )
 PAYLOAD_QUESTION = "Wat doet de proeftuin meldpunt kwetsbaarheden voor gemeenten?"
@@ -419,10 +422,8 @@ def test_payloads_from_a_document_render_inert(hostile_app):
         assert links and all(h.startswith(("#b1-bron-", "#antwoord-1")) or h.startswith("https://") for h in links)
         assert "tracker.invalid" not in "".join(links)
         cited_text = " ".join(backend.by_id[c.id].text for c in answer.citations)
-        if question == PAYLOAD_QUESTION:
-            assert "<img" in cited_text  # the first section carries the HTML payloads
-        if "<" in cited_text:  # markup in a cited source is shown escaped in its full text
-            assert "&lt;" in sources
+        assert "<img" in cited_text and "<script" in cited_text  # both sections carry the HTML payloads ...
+        assert "&lt;" in sources  # ... and the sources panel shows them escaped in the full text
 
 
 @pytest.mark.browser
