@@ -414,8 +414,8 @@ class Assistant:
 
         if not intent.topic_stems or intent.wants_list:  # "Welke acties heeft OCW samen met anderen?": the list
             return org_list()
-        outcome_, _ = self.scope_outcome(intent, search, filters)
-        if outcome_ == "not_covered" and self.scope_signals(intent, search).elsewhere:
+        outcome_, _, signals_ = self.scope_outcome(intent, search, filters)
+        if outcome_ == "not_covered" and signals_.elsewhere:
             # Not refused for an extra word ("Welke acties heeft OCW samen met anderen?", "Waarvoor wordt de SER
             # ingeschakeld?"); but a subject the agenda lacks and another authority handles ("Hoeveel kinderbijslag
             # betaalt de SVB?") is not answered by the organisation's actions: the search route refuses it, and
@@ -427,9 +427,11 @@ class Assistant:
             return "organisatie", leads.answer(composer, intent, hits[:MAX_SEARCH_ITEMS], "covered"), "covered"
         return org_list() if outcome_ == "not_covered" else None
 
-    def scope_outcome(self, intent: Intent, search: SearchResult, filters: Filters | None) -> tuple[Outcome, float]:
-        """The scope decision and its probability. Whether the agenda covers a question does not
-        depend on the filter the user chose: it is decided on the whole corpus."""
+    def scope_outcome(
+        self, intent: Intent, search: SearchResult, filters: Filters | None,
+    ) -> tuple[Outcome, float, ScopeSignals]:
+        """The scope decision, its probability and the signals it rests on. Whether the agenda covers a
+        question does not depend on the filter the user chose: it is decided on the whole corpus."""
         scope_search = search if filters is None or filters.is_empty() else self.retriever.search(intent.question)
         signals_ = self.scope_signals(intent, scope_search)
         p = probability(signals_, self.calibration.scope)
@@ -439,7 +441,7 @@ class Assistant:
             # is not plainly outside it, however short (the signals of a one-word question are weak): the
             # closest text is shown as such. No dev-set figure moved (dev, test, blind-dev, blind-dev2).
             found = "related"
-        return found, p
+        return found, p, signals_
 
     def agenda_names(self) -> set[str]:
         """Every name the indexed texts use ("CBS", "DigiD", "MijnOverheid")."""
@@ -448,7 +450,7 @@ class Assistant:
         return self._agenda_names
 
     def route_search(self, intent: Intent, composer: Composer, search: SearchResult, filters: Filters | None):
-        outcome_, _ = self.scope_outcome(intent, search, filters) if search.hits else ("not_covered", 0.0)
+        outcome_ = self.scope_outcome(intent, search, filters)[0] if search.hits else "not_covered"
         if outcome_ == "not_covered" or not search.hits:
             return "buiten_scope", compose.refusal_text(), "not_covered"
         top = search.hits[0]
@@ -505,7 +507,7 @@ class Assistant:
         search = self.retriever.search(intent.question, filters, LIST_DEPTH, intent.kind)
         if not search.hits:
             return None
-        outcome_, _ = self.scope_outcome(intent, search, filters)
+        outcome_ = self.scope_outcome(intent, search, filters)[0]
         if outcome_ == "not_covered":
             return None  # route_search refuses it, with referrals
         terms = composer.question_terms
