@@ -357,3 +357,21 @@ def test_yes_or_no_reads_negation_prohibition_and_conditions(question, line, wor
 def test_a_plan_to_look_into_something_is_no_yes(question, chunk_id, opening):
     lead = leads.answer(composer_for(question), analyse(question), hits(chunk_id), "covered")
     assert lead.startswith(opening)
+
+
+@pytest.mark.parametrize(("question", "chunk_id", "statement", "step"), [
+    # the result line fits the words best ("IT"), but what the action itself says is the answer
+    ("Wil het Rijk meer jonge IT'ers aannemen?", "wwd-2022:4.3:actie:8", "Aantrekken van i-professionals", "Daarvoor (resultaat t/m 20"),
+    ("Hoe maakt het Rijk zijn servers zuiniger?", "wwd-2022:4.3:actie:7", "Verduurzamen van ICT-keten", "Daarvoor (resultaat t/m 2025): Servers"),
+])
+def test_an_action_leads_with_what_it_says_and_then_the_result_that_fits(question, chunk_id, statement, step):
+    lead = leads.answer(composer_for(question), analyse(question), hits(chunk_id), "covered").split("\n\n")[0]
+    assert statement in lead and step in lead
+    assert lead.index(statement) < lead.index(step)
+    assert lead.count("[1]") == 2  # both sentences cited, the lead still two sentences
+
+
+def test_a_goal_leads_with_its_statement_and_then_the_indicator_that_fits():
+    q = "Welk percentage mensen moet in 2025 in de buurt hulp weten te vinden?"
+    lead = leads.lead_open(composer_for(q), hits("wwd-2022:1.1:doel:5"))[0]
+    assert lead.index("Mensen kunnen in hun eigen buurt terecht") < lead.index("Dat wordt gevolgd met: % mensen")
