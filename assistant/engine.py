@@ -463,6 +463,17 @@ class Assistant:
             concrete = max(nearby, key=lambda h: (composer.relevance(h.chunk.text), -nearby.index(h)), default=None)
             if concrete is not None:
                 chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], concrete]
+        elif top.chunk.soort == "doel" and not any(
+            h.chunk.soort == "actie" and h.chunk.prioriteit == top.chunk.prioriteit for h in chosen
+        ):
+            # A goal says what should be; its priority's action says what is done for it, and holds the names a
+            # user asks after ("contactpunt", "Informatiepunt Digitale Overheid"): cite the one that fits best
+            # nearby. On the six dev sets: key fact 0.817 → 0.826 (6 answers gained it, none lost it), median
+            # answer 693 → 698 characters; quoting it in the lead as well added no key fact and 7 characters.
+            nearby = [h for h in search.hits[:CONCRETE_WITHIN] if h.chunk.soort == "actie" and h.chunk.prioriteit == top.chunk.prioriteit]
+            step = max(nearby, key=lambda h: (composer.relevance(h.chunk.text), -nearby.index(h)), default=None)
+            if step is not None and composer.relevance(step.chunk.text) > 0:
+                chosen = [*chosen[: MAX_SEARCH_ITEMS - 1], step]
         hits = [(h.chunk, h.child) for h in chosen]
         if intent.kind == "bereikt":
             hits = self.with_progress(hits, search, intent.question)

@@ -193,16 +193,9 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     lead = f"{yes_or_no(intent.question, line.text)}. {cap(sentence(line.text))} {ref}"
     said = {line.text}
     if plan.soort == "doel":  # what is planned for it: the best action that follows
-        # an action of the same priority: "Daarvoor (actie 4)" of another priority would tie the goal to a plan that is not its own
-        action, action_child = first_of([(c, ch) for c, ch in hits if c.prioriteit == plan.prioriteit], ("actie",))
-        step = None
-        if action is not None:
-            step = best_line(composer, action, action_child, want=lambda ln: ln.field != "notes")
-            if step is not None:
-                where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
-                lead += f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
-                said.add(step.text)
-        if step is None:
+        step = goal_step(composer, plan, hits, said)
+        lead += step
+        if not step:
             # no action among the hits: the goal's indicator, when it names how the goal is followed
             # ("Jaarlijkse rapportage Meldpunt Fouten in Overheidsregistraties naar Tweede Kamer")
             measure = next((i for i in as_list(plan.fields.get("indicatoren")) if PROPER_NAME_RE.search(i) and i not in said), None)
@@ -215,6 +208,21 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
     else:
         lead += named_result(composer, plan, line, said, ref)
     return lead, said
+
+
+def goal_step(composer: Composer, goal: Chunk, hits, said: set[str]) -> str:
+    """ " Daarvoor (actie N, …): …", the best line of the first action among the hits, or "" (added to `said`).
+    Only an action of the goal's own priority: "Daarvoor (actie 4)" of another priority would tie the goal to
+    a plan that is not its own."""
+    action, action_child = first_of([(c, ch) for c, ch in hits if c.prioriteit == goal.prioriteit], ("actie",))
+    if action is None:
+        return ""
+    step = best_line(composer, action, action_child, want=lambda ln: ln.field != "notes")
+    if step is None:
+        return ""
+    where = f"actie {action.nummer}" + (f", {FIELD_LABELS[step.field]}" if step.field in FIELD_LABELS else "")
+    said.add(step.text)
+    return f" Daarvoor ({where}): {sentence(step.text)} {composer.cite(action)}"
 
 
 def yes_or_no(question: str, line: str) -> str:

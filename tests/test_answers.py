@@ -243,3 +243,13 @@ def test_a_question_about_the_counter_cites_the_loketfunctie_action(assistant):
     assert answer.in_scope and "wwd-2022:1.2:actie:1" in cited(answer)
     assert "loketfunctie" in answer.answer and not answer.answer.startswith("Dat staat niet in")
     assert_citations_resolve(answer, assistant)
+
+
+def test_a_goal_answer_cites_the_action_of_its_own_priority_that_carries_it_out(assistant):
+    # the goal (kinderen digivaardig) says what should be; action 5 of 1.1 (digitale geletterdheid in het
+    # curriculum) is what is done for it, and holds the words a parent would look for
+    answer = assistant.ask("Leren kinderen op school omgaan met computers?")
+    assert cited(answer)[0] == "wwd-2022:1.1:doel:2"
+    assert "wwd-2022:1.1:actie:5" in cited(answer)
+    assert "digitale geletterdheid" in answer.answer
+    assert_citations_resolve(answer, assistant)
