@@ -376,7 +376,9 @@ PAYLOAD_DOC = (
     f"Elke gemeente krijgt in de proeftuin {XSS_IMG} een vast aanspreekpunt voor kwetsbaarheden {XSS_SCRIPT} "
     "[klik hier](javascript:window.__xss=3) en een draaiboek. ![pixel](http://tracker.invalid/p.png)\n"
 )
-PAYLOAD_QUESTION = "Wat doet de proeftuin meldpunt kwetsbaarheden voor gemeenten?"
+# "draaiboek" is in the document and nowhere in the agenda, so the browser test (unfiltered) finds the
+# document first; "meldpunt kwetsbaarheden" alone tied with the agenda's cybersecurity chunks.
+PAYLOAD_QUESTION = "Welk draaiboek krijgt elke gemeente in de proeftuin voor kwetsbaarheden?"
 
 
 @pytest.fixture(scope="module")
@@ -405,10 +407,11 @@ def test_payloads_from_a_document_render_inert(hostile_app):
 
     demo, _ = hostile_app
     backend = demo.backend
-    # The second question is asked within the document (filter): which of two near-equal sections
-    # ranks first is not what this test is about, rendering the payloads of each one is.
+    # Both questions are asked within the document (filter): whether its sections or a near-equal agenda
+    # chunk rank first varies with the approximate dense search of each build (a clean-clone CI run put the
+    # agenda's behaalde resultaten first), and ranking is not what this test is about; rendering is.
     only_doc = Filters(document="proeftuin-kwetsbaarheden")
-    for question, filters in ((PAYLOAD_QUESTION, None), ("Wat is het aanspreekpunt voor kwetsbaarheden in de proeftuin?", only_doc)):
+    for question, filters in ((PAYLOAD_QUESTION, only_doc), ("Wat is het aanspreekpunt voor kwetsbaarheden in de proeftuin?", only_doc)):
         answer = backend.assistant.ask(question, filters=filters)
         assert answer.in_scope and answer.citations[0].document == "proeftuin-kwetsbaarheden"
         assert "window.__xss" in answer.answer  # the data keeps the text as written ...
