@@ -178,11 +178,11 @@ def lead_yes_no(composer: Composer, intent: Intent, hits, outcome: str) -> tuple
         ref = composer.cite(top)
         return f"Dat staat er niet precies in, maar volgens {item_name(top)}: {sentence(line.text)} {ref}", {line.text}
     line = best_line(composer, plan, plan_child)
-    statement = best_line(composer, plan, plan_child, want=lambda ln: ln.field in STATEMENT_FIELDS)
+    statement = stated_first(composer, plan, plan_child, line)  # None when the line is a statement already
     step_first = None
     if statement is not None and (line.field == "indicatoren" or composer.relevance(statement.text) >= composer.relevance(line.text)):
         line = statement  # an indicator never leads; on a tie, what the goal or action itself says
-    elif statement is not None and stated_first(composer, plan, plan_child, line) is not None:
+    elif statement is not None:
         step_first, line = line, statement
     ref = composer.cite(plan)
     fits = step_first or line  # the line that meets the question best
