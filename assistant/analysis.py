@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,8 +60,14 @@ def thesaurus(path: Path = THESAURUS_FILE) -> dict[str, tuple[str, ...]]:
     for entry in data.get("entries", []):
         targets = tuple(fold(t) for t in entry["agenda"])
         for word in entry["words"]:
-            table[fold(word)] = tuple(dict.fromkeys(table.get(fold(word), ()) + targets))
+            # Keyed by the question's own tokens: "id-kaart" and "geen computer" are read as two tokens
+            # ("id kaart"), and "nepvideo's" as "nepvideo"; see DutchAnalyzer.phrase_targets.
+            key = " ".join(tokens(word))
+            table[key] = tuple(dict.fromkeys(table.get(key, ()) + targets))
     return table
+
+
+PHRASE_MAX = 3  # the longest thesaurus phrase, in tokens ("kamer van koophandel")
 
 
 class DutchAnalyzer:
@@ -184,18 +190,30 @@ class DutchAnalyzer:
                     return [self.term(head.rstrip("s") if head not in self._parts else head), self.term(tail_fixed)], True
         return [self.term(word)], False
 
+    def phrase_targets(self, words: Sequence[str]) -> list[str]:
+        """Agenda words for the thesaurus phrases of 2 to PHRASE_MAX tokens in a question ("geen computer",
+        "id-kaart", "kamer van koophandel"); stop words count here, since they are part of the phrase."""
+        if not self.use_thesaurus:
+            return []
+        table = thesaurus()
+        return [target for n in range(2, PHRASE_MAX + 1) for i in range(len(words) - n + 1)
+                for target in table.get(" ".join(words[i : i + n]), ())]
+
     def question_terms(self, text: str, drop: frozenset[str] = STOPWORDS) -> list[str]:
         """BM25 terms of a question: normalised words, compound parts, corrected typos, thesaurus."""
         out: list[str] = []
-        for word in tokens(text):
+        words = tokens(text)
+        targets: list[str] = self.phrase_targets(words)
+        for word in words:
             if word in drop:
                 continue
             found, _ = self.read_word(word)
             out.extend(found)
-            for target in self.targets(word):
-                for part in tokens(target):
-                    if part not in drop:
-                        out.extend(self.read_word(part)[0])
+            targets.extend(self.targets(word))
+        for target in targets:
+            for part in tokens(target):
+                if part not in drop:
+                    out.extend(self.read_word(part)[0])
         return out
 
     def subject_words(self, text: str) -> list[str]:

@@ -34,6 +34,11 @@ def meets(question_words: str, agenda_word: str) -> bool:
     ("oma", "ouderen"),  # thesaurus
     ("hackers", "cybersecurity"),
     ("nepnieuws", "desinformatie"),
+    ("nepvideo's", "deepfakes"),  # the apostrophe form is read as the question's token "nepvideo"
+    ("waakhond", "toezichthouder"),
+    ("mijn oma heeft geen computer", "apparaten"),  # a phrase of the thesaurus
+    ("alles op papier", "alternatief"),  # a phrase whose words are stop words on their own
+    ("een nep-sms gehad", "phishing"),  # a hyphenated word is read as two tokens, so as a phrase
 ])
 def test_everyday_words_meet_the_agendas_words(question, agenda):
     assert meets(question, agenda)
@@ -53,6 +58,17 @@ def test_unknown_subject_words_are_the_ones_the_agenda_lacks():
     assert a.unknown_subject_words("Komt er volgens de werkagenda een hoger minimumloon?") == ["minimumloon"]
     assert a.unknown_subject_words("Komt er een identiteitswalet?") == []
     assert "windmolens" in a.unknown_subject_words("Wie voert de actie uit om windmolens op zee te bouwen?")
+
+
+def test_a_phrase_counts_only_as_a_whole():
+    assert meets("op papier", "alternatief") and not meets("papier", "alternatief")
+    assert meets("nep-sms", "phishing") and not meets("sms", "phishing")
+
+
+def test_every_thesaurus_word_is_read_as_the_question_reads_it():
+    from assistant.analysis import PHRASE_MAX
+
+    assert all(key == " ".join(tokens(key)) and len(key.split()) <= PHRASE_MAX for key in thesaurus())
 
 
 def test_every_thesaurus_target_is_an_agenda_word():

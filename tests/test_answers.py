@@ -126,6 +126,16 @@ def test_a_short_question_about_a_name_the_agenda_uses_is_not_refused(assistant)
     assert "CBS" in answer.answer.split("\n\n**Bronnen**")[0]
 
 
+@pytest.mark.parametrize("question, expected", [
+    ("wat doet de overheid tegen nepvideo's?", "wwd-2022:1.3:actie:4"),  # the agenda says "deepfakes"
+    ("komt er een waakhond voor algoritmes?", "wwd-2022:3.3:actie:6"),  # the agenda: "algoritmetoezichthouder"
+])
+def test_an_everyday_word_reaches_the_agendas_word(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.in_scope and expected in cited(answer)
+    assert_citations_resolve(answer, assistant)
+
+
 def test_an_organisation_does_not_bring_a_subject_another_authority_handles_into_scope(assistant):
     answer = assistant.ask("Hoeveel kinderbijslag betaalt de SVB per kind?")
     assert not answer.in_scope and answer.route == "buiten_scope" and answer.citations == []
