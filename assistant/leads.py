@@ -54,6 +54,9 @@ PERMISSION_RE = re.compile(r"\b(mag|mogen|kan|kunnen|blijft|blijven)\b", re.IGNO
 PROHIBITION_RE = re.compile(r"\b(verboden|verbod|niet\s+toegestaan|niet\s+langer|niet\s+meer)\b", re.IGNORECASE)
 CONDITION_RE = re.compile(r"\b(moet|moeten|verplicht|voorwaarden?|toestemming|grondslag|CE-markering|toets\w*)\b", re.IGNORECASE)
 NUMBER_RE = re.compile(r"\d")
+# Words that ask after the actors beside the "uitvoerders" aspect ("Welke diensten zijn betrokken …?").
+ACTOR_RE = re.compile(r"\b(diensten|departement\w*|uitvoeringsorganisatie\w*|instanties|partijen|samen\s+met)\b", re.IGNORECASE)
+ACRONYM_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\w*\b")  # "KOOP", "RvIG", "JenV": an organisation asked about
 LIST_ITEM_RE = re.compile(r"(?:^|\n)\s*[-•]\s+")  # a list item's marker at the start of a line
 YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
 COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
@@ -421,6 +424,13 @@ def bullet(composer: Composer, intent: Intent, chunk: Chunk, child: ChildLine | 
     return "".join(parts)
 
 
+def asks_about_actors(intent: Intent) -> bool:
+    """Does the question ask who does something, or name an organisation? Only then does a bullet say who
+    carries its action out: elsewhere the cell was ~40 characters that answered nothing asked."""
+    return ("uitvoerders" in intent.aspects or bool(intent.organisations) or bool(ACTOR_RE.search(intent.question))
+            or bool(ACRONYM_RE.search(intent.question)))
+
+
 def supports(composer: Composer, chunk: Chunk, child: ChildLine | None, said: set[str]) -> bool:
     """Does the chunk say something new, and does it (or its priority's title) share a word with the question?"""
     line = best_line(composer, chunk, child, skip=said)
@@ -502,7 +512,7 @@ def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Child
         # Who carries it out, for the first action only: on the dev sets the later ones added ~50 characters
         # each (median answer 687 → 675 on dev) and the key fact in no answer.
         b = bullet(composer, intent, chunk, child, said, lines=FIRST_BULLET_LINES if not bullets else 1,
-                   who=not any("(uitvoerder: " in x for x in bullets))
+                   who=asks_about_actors(intent) and not any("(uitvoerder: " in x for x in bullets))
         if b:
             bullets.append(b)
     return finish(composer, [text, "\n".join(bullets)])

@@ -79,7 +79,13 @@ def test_the_bullets_do_not_repeat_the_lead():
                            ["wwd-2022:2.4:opgave", "wwd-2022:2.4:doel:1", "wwd-2022:2.4:actie:4"])
     quote = lead.split(": ", 1)[1].rsplit(" [", 1)[0]
     assert text.count(quote) == 1
-    assert "(uitvoerder: BZK, AZ)" in text  # an action's bullet says who carries it out
+    assert "(uitvoerder: " not in text  # the question does not ask who: the cell would answer nothing asked
+
+
+@pytest.mark.parametrize("question", ["Wat doen BZK en AZ aan cybersecurity?", "Wat doen de departementen aan cybersecurity?"])
+def test_a_bullet_says_who_carries_an_action_out_when_the_question_asks_after_actors(question):
+    text, _, _ = answer(question, ["wwd-2022:2.4:opgave", "wwd-2022:2.4:doel:1", "wwd-2022:2.4:actie:4"])
+    assert "(uitvoerder: BZK, AZ)" in text
 
 
 ACTIONS = [c for c in parents() if c.soort == "actie"]
