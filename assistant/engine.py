@@ -30,7 +30,7 @@ from assistant.search_structures import SearchParts, agenda_document, prepare_se
 from assistant.retrieval import FusionParams, HybridRetriever, Scored, SearchResult, names_organisation
 from assistant.scope import Outcome, ScopeParams, ScopeSignals, outcome, probability, signals
 from assistant.settings import Settings
-from assistant.text import as_list, content_stems, fold, looks_english
+from assistant.text import NAME_RE, as_list, content_stems, fold, looks_english
 from index.embeddings import load_embedding, parse_embedder
 from index.store import BuildReplacedError, ChunkCollection
 from ingest.chunking import short_title
@@ -67,8 +67,6 @@ MAX_SEARCH_ITEMS = 3
 # reranked order instead: the same CV hit@1 on the dev pool (0.819) and one key fact more, but that question
 # then cites the action about computers, not the loket it asks about.
 CONCRETE_WITHIN = 6
-# A name as the agenda writes one: an abbreviation ("CBS", "RvIG") or a word with a capital inside ("DigiD").
-NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")
 # "Wat is er het afgelopen jaar bereikt …", "… in 2023 gedaan": what the article of 2023 reports on.
 PAST_YEAR_RE = re.compile(r"afgelopen\s+jaar|vorig\s+jaar|eerste\s+jaar|in\s+2023|sinds\s+2022|jaar\s+onderweg|artikel|jaaroverzicht|voortgang")
 # A question about a priority's structure (its achieved results, its actions or goals) may name the
@@ -122,7 +120,6 @@ def clean_question(raw: str) -> tuple[str, str]:
     return text, notice
 
 
-
 def own_action(chunk: Chunk, goal: Chunk) -> bool:
     return chunk.soort == "actie" and chunk.prioriteit == goal.prioriteit
 
@@ -132,6 +129,7 @@ def best_nearby(composer: Composer, hits: Sequence[Scored], keep: Callable[[Chun
     (on a tie, the higher ranked)."""
     nearby = [h for h in hits[:CONCRETE_WITHIN] if keep(h.chunk)]
     return max(nearby, key=lambda h: (composer.relevance(h.chunk.text), -nearby.index(h)), default=None)
+
 
 class Assistant:
     def __init__(

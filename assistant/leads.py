@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from assistant.compose import Composer, finish, item_name, join_names
 from assistant.intent import Intent
-from assistant.text import as_list, clip
+from assistant.text import NAME_RE, as_list, clip
 from ingest.chunking import split_sentences
 from ingest.models import ChildLine, Chunk
 
@@ -56,7 +56,6 @@ CONDITION_RE = re.compile(r"\b(moet|moeten|verplicht|voorwaarden?|toestemming|gr
 NUMBER_RE = re.compile(r"\d")
 # Words that ask after the actors beside the "uitvoerders" aspect ("Welke diensten zijn betrokken …?").
 ACTOR_RE = re.compile(r"\b(diensten|departement\w*|uitvoeringsorganisatie\w*|instanties|partijen|samen\s+met)\b", re.IGNORECASE)
-ACRONYM_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]\w*\b")  # "KOOP", "RvIG", "JenV": an organisation asked about
 LIST_ITEM_RE = re.compile(r"(?:^|\n)\s*[-•]\s+")  # a list item's marker at the start of a line
 YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
 COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
@@ -428,7 +427,7 @@ def asks_about_actors(intent: Intent) -> bool:
     """Does the question ask who does something, or name an organisation? Only then does a bullet say who
     carries its action out: elsewhere the cell was ~40 characters that answered nothing asked."""
     return ("uitvoerders" in intent.aspects or bool(intent.organisations) or bool(ACTOR_RE.search(intent.question))
-            or bool(ACRONYM_RE.search(intent.question)))
+            or bool(NAME_RE.search(intent.question)))  # "KOOP", "RvIG": an organisation the question names
 
 
 def supports(composer: Composer, chunk: Chunk, child: ChildLine | None, said: set[str]) -> bool:
@@ -499,6 +498,7 @@ def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Child
     """The whole extractive answer for search hits (best first): a typed lead, then bullets."""
     text, said = typed_lead(composer, intent, hits, outcome, complete_lists) or lead_open(composer, hits)
     bullets = []
+    who_asked = asks_about_actors(intent)
     for rank, (chunk, child) in enumerate(hits):
         if len(bullets) >= MAX_BULLETS:
             break
@@ -512,7 +512,7 @@ def answer(composer: Composer, intent: Intent, hits: Sequence[tuple[Chunk, Child
         # Who carries it out, for the first action only: on the dev sets the later ones added ~50 characters
         # each (median answer 687 → 675 on dev) and the key fact in no answer.
         b = bullet(composer, intent, chunk, child, said, lines=FIRST_BULLET_LINES if not bullets else 1,
-                   who=asks_about_actors(intent) and not any("(uitvoerder: " in x for x in bullets))
+                   who=who_asked and not any("(uitvoerder: " in x for x in bullets))
         if b:
             bullets.append(b)
     return finish(composer, [text, "\n".join(bullets)])
