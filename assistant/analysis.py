@@ -13,6 +13,7 @@ question's "oma" also searches the agenda's "ouderen".
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -67,6 +68,7 @@ def thesaurus(path: Path = THESAURUS_FILE) -> dict[str, tuple[str, ...]]:
     return table
 
 
+YEAR_RE = re.compile(r"(19|20)\d\d")
 PHRASE_MAX = 3  # the longest thesaurus phrase, in tokens ("kamer van koophandel")
 
 
@@ -107,6 +109,13 @@ class DutchAnalyzer:
         """How specific a term is: log((N+1)/df); a term the corpus lacks weighs most."""
         df = self.term_frequency.get(index_term, 0)
         return math.log((self.texts + 1) / df) if df else math.log(self.texts + 1)
+
+    def coverage(self, question_terms: Iterable[str], text_terms: set[str]) -> float:
+        """The idf-weighted share of the question's terms that a text contains: "gezichtsherkenning" says
+        more about a line than "overheid" does."""
+        weights = {t: self.idf(t) for t in set(question_terms)}
+        total = sum(weights.values())
+        return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0
 
     # -- the corpus side -----------------------------------------------------------------------
     def split(self, word: str) -> tuple[str, ...]:
@@ -215,6 +224,11 @@ class DutchAnalyzer:
                 if part not in drop:
                     out.extend(self.read_word(part)[0])
         return out
+
+    def subject_terms(self, text: str) -> list[str]:
+        """The index terms of a question's subject: an age or a count in it ("mijn buurman van 85") is no
+        reason to prefer a line with "85%", a year ("in 2025") is."""
+        return self.question_terms(" ".join(w for w in self.subject_words(text) if not w.isdigit() or YEAR_RE.fullmatch(w)))
 
     def subject_words(self, text: str) -> list[str]:
         """The words of a question that carry its subject (no stop or question words), folded."""

@@ -57,10 +57,7 @@ class Composer:
     def relevance(self, text: str) -> float:
         """Share of the question's terms the text contains (the analyzer's terms when there is one)."""
         if self.analyzer is not None and self.question_terms:
-            # idf-weighted: "gezichtsherkenning" says more about a line than "overheid" does
-            terms = set(self.analyzer.document_terms(text))
-            weights = {t: self.analyzer.idf(t) for t in self.question_terms}
-            return sum(w for t, w in weights.items() if t in terms) / sum(weights.values())
+            return self.analyzer.coverage(self.question_terms, set(self.analyzer.document_terms(text)))
         if not self.question_stems:
             return 0.0
         stems = set(content_stems(text))

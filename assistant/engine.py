@@ -51,7 +51,6 @@ ENGLISH_NOTICE = (
     "Nederlandse vragen het best."
 )
 SEARCH_DEPTH = 10
-YEAR_RE = re.compile(r"(19|20)\d\d")
 SUGGESTION_TITLE_MAX = 60  # characters of a priority title in a suggested question
 LIST_DEPTH = 30  # a list question looks this deep for matching actions across priorities
 # A list keeps the actions whose fused score is at least this share of the best one and that contain
@@ -291,10 +290,7 @@ class Assistant:
         analyzer = self.retriever.analyzer
         composer = Composer(
             question_stems=content_stems(question), analyzer=analyzer,
-            # an age or a count in the question ("mijn buurman van 85") is no reason to quote a line with "85%"
-            question_terms=set(analyzer.question_terms(" ".join(
-                w for w in analyzer.subject_words(question) if not w.isdigit() or YEAR_RE.fullmatch(w)
-            ))),
+            question_terms=set(analyzer.subject_terms(question)),
         )
         search_query = question
         if intent.follow_up and history:

@@ -135,3 +135,19 @@ def test_normalise_off_is_plain_snowball():
     plain = DutchAnalyzer((c.embed_text for c in parents()[:20]), normalise=False, use_thesaurus=False)
     assert plain.term("verhuisd") == "verhuisd" and plain.split("datastrategie") == () and plain.correct("privasy") is None
     assert plain.targets("oma") == ()
+
+
+def test_subject_terms_keep_a_year_and_drop_an_age():
+    a = analyzer()
+    assert "85" not in a.subject_terms("Mijn buurman van 85 kan niet online, wat nu?")
+    assert "2025" in a.subject_terms("Wat moet er in 2025 klaar zijn voor de wallet?")
+    assert a.term("wallet") in a.subject_terms("Komt er een wallet?")
+
+
+def test_coverage_weighs_a_rare_term_above_a_common_one():
+    a = analyzer()
+    question = [a.term("digitale"), a.term("gezichtsherkenning")]
+    rare_only, common_only = a.coverage(question, {question[1]}), a.coverage(question, {question[0]})
+    assert rare_only > 0.9 > 0.1 > common_only
+    assert a.coverage(question, set(question)) == pytest.approx(1.0)
+    assert a.coverage([], set(question)) == 0.0 and a.coverage(question, set()) == 0.0
