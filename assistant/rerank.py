@@ -4,8 +4,8 @@ Fusion ranks by two rank lists (dense and BM25) and knows nothing else. On the p
 that reach the search route, the right chunk was second or third for a third of the misses, and the
 most common wrong first hit was a maatschappelijke opgave where a goal or action was asked for. The
 model sees what search already knows of each candidate (its fused score, its dense cosine and BM25
-score against the best, whether a child matched, which kind of unit it is, and whether that kind is
-what the question's type asks for) and nothing of any question set: its weights are fitted by `python -m evals.tune` with k-fold cross-validation and read
+score against the best, whether a child matched, how much of the question its best line covers
+(assistant.coverage), which kind of unit it is, and whether that kind is what the question's type asks for) and nothing of any question set: its weights are fitted by `python -m evals.tune` with k-fold cross-validation and read
 from assistant/calibration.json.
 """
 
@@ -26,7 +26,8 @@ UNIT_KINDS = ("actie", "doel", "resultaten", "opgave", "sectie", "programmalijn"
 # uitvoerder and result columns, a yes/no question by a goal or action that states the plan.
 TYPE_MATCHES = (("bereikt", ("resultaten", "sectie")), ("wie", ("actie",)), ("wanneer", ("actie",)), ("janee", ("actie", "doel")))
 FEATURES = (
-    "fused_share", "fused_rank", "dense", "dense_gap", "lexical_share", "child_matched", *UNIT_KINDS,
+    "fused_share", "fused_rank", "dense", "dense_gap", "lexical_share", "child_matched", "line_coverage", "line_coverage_gap",
+    *UNIT_KINDS,
     *(f"{kind}_{'_'.join(units)}" for kind, units in TYPE_MATCHES),
 )
 # How many fused candidates are reordered. 5-fold CV on the search-route dev questions: depth 5 gave
@@ -56,6 +57,7 @@ class Candidate(Protocol):
     dense: float
     lexical: float
     child: object | None
+    coverage: float
 
 
 def candidate_features(hits: Sequence[Candidate], dense_top: float, lexical_top: float, question_type: str = "open") -> np.ndarray:
@@ -63,10 +65,11 @@ def candidate_features(hits: Sequence[Candidate], dense_top: float, lexical_top:
     if not hits:
         return np.zeros((0, len(FEATURES)))
     best = max(hits[0].score, 1e-12)
+    best_coverage = max(h.coverage for h in hits)
     rows = [
         [
             h.score / best, 1.0 / (rank + 1), h.dense, h.dense - dense_top, h.lexical / max(lexical_top, 1e-9),
-            float(h.child is not None), *(float(h.chunk.soort == kind) for kind in UNIT_KINDS),
+            float(h.child is not None), h.coverage, h.coverage - best_coverage, *(float(h.chunk.soort == kind) for kind in UNIT_KINDS),
             *(float(question_type == kind and h.chunk.soort in units) for kind, units in TYPE_MATCHES),
         ]
         for rank, h in enumerate(hits)

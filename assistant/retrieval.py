@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from assistant.analysis import DutchAnalyzer
+from assistant.coverage import LineCoverage
 from assistant.lexical import LexicalIndex
 from assistant.models import Filters
 from assistant.organisations import Organisation, by_code, mentions
@@ -90,6 +91,7 @@ class Scored:
     dense: float  # cosine similarity (0 when not among the dense candidates)
     lexical: float  # raw BM25
     child: ChildLine | None = None  # the child (line) whose embedding matched best, if not the parent itself
+    coverage: float = 0.0  # the best line's share of the question's terms (assistant.coverage), for the reranker
 
 
 @dataclass
@@ -122,6 +124,12 @@ class HybridRetriever:
         self.params = params
         self.rerank = rerank or RerankParams()
         self.query_cache = QueryCache()
+        self.line_coverage = LineCoverage(self.analyzer, self.lines_of)
+
+    def lines_of(self, chunk_id: str) -> list[str]:
+        """A parent's lines: its children's, or its own text when it has none."""
+        children = self.children_of.get(chunk_id)
+        return [self.children[c].text for c in children] if children else [self.by_id[chunk_id].text]
 
     # -- filters -----------------------------------------------------------------------------
     def allowed(self, filters: Filters | None) -> np.ndarray | None:
@@ -188,6 +196,9 @@ class HybridRetriever:
             for i in order
         ]
         dense_top, lexical_top = float(dense.max(initial=0.0)), float(lexical.max(initial=0.0))
+        terms = self.analyzer.subject_terms(query)
+        for h in hits:  # read by the reranker (and by evals.tune, which fits it on searches without one)
+            h.coverage = self.line_coverage.best_line(terms, h.chunk.id)
         hits = [hits[i] for i in rerank_order(hits, dense_top, lexical_top, self.rerank, question_type)][:top_k]
         timings["retrieval"] = _ms(t0)
         return SearchResult(hits, dense_top, lexical_top, timings)
