@@ -81,6 +81,20 @@ def test_a_refusal_points_to_the_right_office(assistant):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("question", "office"), [
+    # subjects of other services, none of them in evals/: the refusal names who does handle them
+    ("Hoe lang duurt het voordat ik een verblijfsvergunning krijg?", "Immigratie- en Naturalisatiedienst (IND)"),
+    ("Wanneer zijn de wegwerkzaamheden op de A2 klaar?", "Rijkswaterstaat"),
+    ("Hoeveel weken ouderschapsverlof krijg ik?", "Rijksoverheid.nl, onderwerp zwangerschapsverlof en bevallingsverlof"),
+    ("Wanneer is de volgende schoolvakantie?", "Rijksoverheid.nl, onderwerp schoolvakanties"),
+])
+def test_a_service_of_another_office_is_refused_and_pointed_there(assistant, question, office):
+    answer = assistant.ask(question)
+    assert answer.outcome == "not_covered" and answer.referrals[0].name == office
+    assert answer.referrals[0].url in answer.answer
+
+
+@pytest.mark.slow
 def test_an_organisation_with_a_covered_subject_is_still_answered(assistant):
     answer = assistant.ask("Wat doet BZK aan cybersecurity?")
     assert answer.in_scope and answer.citations and answer.citations[0].prioriteit == "2.4"
