@@ -133,3 +133,25 @@ def test_a_weight_for_every_signal_or_a_dutch_error():
 ])
 def test_a_subject_the_agenda_lacks_and_the_referrals_send_elsewhere(question, elsewhere):
     assert signals(analyzer(), vocabulary(), question, 0.85, 3.0).elsewhere == elsewhere
+
+
+# question → the office it asks after as one's own case, or None; none of these is in evals/
+OWN_CASE = [
+    ("Hoe vraag ik een parkeervergunning aan bij de gemeente?", "de gemeente"),
+    ("Wat kost een stempas bij de verkiezingen?", "Kiesraad"),
+    ("Hoeveel kinderbijslag krijgen we voor een tweeling?", "Sociale Verzekeringsbank (SVB)"),
+    ("Hoe verleng ik mijn verblijfsvergunning?", "Immigratie- en Naturalisatiedienst (IND)"),
+    ("Hoe betaal ik mijn motorrijtuigenbelasting?", "Belastingdienst"),
+    ("Wat doet de overheid aan de verblijfsvergunning?", None),  # no question after one's own case
+    ("Hoe vraag ik hulp aan met mijn computer?", None),  # the Informatiepunt: the agenda builds it
+    ("Hoe vraag ik een ID-wallet aan?", None),  # no office of the table
+    ("Hoe krijg ik mijn fout in de BRP hersteld?", None),  # "hoe krijg ik" also asks after the agenda's plans
+]
+
+
+@pytest.mark.parametrize(("question", "office"), OWN_CASE)
+def test_a_question_after_ones_own_case_at_an_office(question, office):
+    from assistant.referrals import asks_an_office
+
+    found = asks_an_office(question)
+    assert (found.name if found else None) == office
