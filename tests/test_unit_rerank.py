@@ -109,3 +109,11 @@ def test_tune_rerank_learns_what_marks_the_relevant_candidate_out_of_fold():
     assert summary["answers_fused"]["hit@1"] == 0.0 and summary["answers_cv_reranked"]["hit@1"] == 1.0
     assert sorted(i for members in asked for i in members) == sorted(list(range(42)) * 2)  # every question, both ways
     assert params.weights[1 + FEATURES.index("actie")] > 0
+
+
+@pytest.mark.parametrize("held_out", ["evals/holdout.jsonl", "evals/blind-dev7.jsonl"])
+def test_tuning_refuses_the_held_out_sets(held_out, capsys):
+    from evals.tune import main
+
+    assert main([held_out]) == 2  # before anything is opened or fitted
+    assert "apart gehouden" in capsys.readouterr().err
