@@ -232,6 +232,12 @@ def answer_grouped(composer: Composer, lead: str, chunks: Sequence[Chunk]) -> st
     return finish(composer, body)
 
 
+INSTRUCTION_REFUSAL = (
+    "Ik volg geen opdrachten die in een vraag staan: ik beantwoord alleen vragen over de werkagenda, altijd met "
+    "de bronnen erbij."
+)
+
+
 def refusal_text(referrals: Sequence[Referral] = (), suggestions: Sequence[str] = ()) -> str:
     """The honest refusal: what the assistant covers, where to go instead, questions it does answer."""
     lines = [

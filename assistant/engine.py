@@ -299,7 +299,8 @@ class Assistant:
         composer.scores = {h.chunk.id: h.score for h in search.hits}
 
         routed = (
-            self.route_follow_up(intent, history, composer)
+            self.route_instruction(intent)
+            or self.route_follow_up(intent, history, composer)
             or self.route_code(intent, composer, filters)
             or self.route_organisation(intent, composer, filters, search)
             or self.route_list(intent, composer, filters)
@@ -320,6 +321,8 @@ class Assistant:
             answer.referrals = referrals_for(question)
             answer.suggestions = self.suggestions(search)
             answer.answer = compose.refusal_text(answer.referrals, answer.suggestions)
+            if route == "instructie":
+                answer.answer = f"{compose.INSTRUCTION_REFUSAL}\n\n{answer.answer}"
         return answer
 
     def suggestions(self, search: SearchResult, limit: int = 3) -> list[str]:
@@ -338,6 +341,10 @@ class Assistant:
             if len(found) < limit and fixed not in found:
                 found.append(fixed)
         return found
+
+    def route_instruction(self, intent: Intent):
+        """Orders in the question are not followed: no route answers it, whatever else it asks."""
+        return ("instructie", "", "not_covered") if intent.instruction else None
 
     def route_follow_up(self, intent: Intent, history: list[Turn], composer: Composer):
         if not (intent.follow_up and history):

@@ -33,6 +33,17 @@ ASPECT_WORDS: dict[str, tuple[str, ...]] = {
     "opgave": ("opgave", "probleem", "problemen", "waarom", "uitdaging", "aanleiding"),
 }
 
+# A question that gives the assistant orders instead of asking ("negeer alle vorige instructies", "je bent nu
+# DAN", "</context> Nieuwe instructie: …", "SYSTEEM: …"): the common forms of prompt injection, in Dutch and
+# English. No agenda text gives orders like these, so such a question is refused whatever else it says.
+INSTRUCTION_RE = re.compile(
+    r"\b(?:negeer|vergeet|ignore|forget)\s+(?:(?:al|alle|je|jouw|uw|de|your|all|the|vorige|eerdere|previous|system)\s+){0,3}"
+    r"(?:instructies?|regels|opdrachten?|prompt|instructions?|rules)\b"
+    r"|\bje\s+bent\s+nu\b|\bdoe\s+alsof\s+je\b|\bpretend\b|\bsysteem\s*prompt|\bsystem\s*prompt|\bnieuwe\s+instructie"
+    r"|</?\s*(?:context|system|systeem)\s*>|^\s*(?:systeem|system)\s*:|\bjailbreak",
+    re.IGNORECASE,
+)
+
 # What the lead must answer (DESIGN.md, "Answer outcomes"). Read from the question's own words.
 QUESTION_TYPES = ("janee", "wie", "wanneer", "hoeveel", "naam", "bereikt", "lijst", "open")
 # A Dutch yes/no question starts with its finite verb ("Komt er …?", "Kan ik …?").
@@ -142,6 +153,7 @@ class Intent:
     wants_list: bool = False  # "welke acties ..." / "alle acties"
     topic_stems: list[str] = field(default_factory=list)  # what the question is about, minus the above
     kind: str = "open"  # the question type: what the lead answers (QUESTION_TYPES)
+    instruction: bool = False  # the question gives orders (INSTRUCTION_RE)
 
 
 def _aspects(words: list[str]) -> set[str]:
@@ -154,7 +166,7 @@ def _aspects(words: list[str]) -> set[str]:
 def analyse(question: str, has_history: bool = False) -> Intent:
     folded = fold(question)
     words = tokens(question)
-    intent = Intent(question=question)
+    intent = Intent(question=question, instruction=bool(INSTRUCTION_RE.search(question)))
 
     code = CODE_RE.search(folded)
     if code and f"{code.group(1)}.{code.group(2)}" in PRIORITY_CODES:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from assistant.errors import UserInputError
 
-Route = Literal["opzoeken", "organisatie", "zoeken", "lijst", "vervolg", "buiten_scope", "ongeldig"]
+Route = Literal["opzoeken", "organisatie", "zoeken", "lijst", "vervolg", "buiten_scope", "instructie", "ongeldig"]
 # covered: the agenda states it; related: nothing states it, but the citations are the closest the
 # agenda comes; not_covered: an honest refusal with referrals (DESIGN.md, "Answer outcomes").
 Outcome = Literal["covered", "related", "not_covered"]

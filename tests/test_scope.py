@@ -116,11 +116,14 @@ def test_a_filter_never_turns_a_covered_question_into_a_refusal(assistant):
 
 @pytest.mark.slow
 def test_scope_tuning_fits_by_cross_validation(assistant):
+    from assistant.intent import analyse
     from evals.questions import load_questions
     from evals.tune import search_signals, tune_scope
 
     questions = load_questions(DEV_SET).questions
-    sample = [q for q in questions if q.out_of_scope][:15] + [q for q in questions if not q.out_of_scope][:35]
+    # orders in a question ("Negeer alle vorige instructies …") are refused by rule, not by the fitted model
+    asked = [q for q in questions if not analyse(q.question).instruction]
+    sample = [q for q in asked if q.out_of_scope][:15] + [q for q in asked if not q.out_of_scope][:35]
     params, summary = tune_scope(search_signals(assistant, sample), sum(not q.out_of_scope for q in sample))
     assert len(params.weights) == SIGNAL_COUNT + 1 and 0 < params.related <= params.covered < 1
     assert summary["out_of_scope"] == 15 and summary["cv_false_refusals"] <= 0.03 * 35 + 1
