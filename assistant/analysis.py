@@ -13,7 +13,6 @@ question's "oma" also searches the agenda's "ouderen".
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -22,7 +21,7 @@ from pathlib import Path
 import simplemma
 import yaml
 
-from assistant.text import QUESTION_WORDS, STOPWORDS, fold, stemmer, tokens
+from assistant.text import QUESTION_WORDS, STOPWORDS, YEAR_RE, fold, stemmer, tokens
 
 THESAURUS_FILE = Path(__file__).parent / "lexicon" / "thesaurus.yaml"
 # Parts of a compound: a head of at least 4 letters and a tail of at least 5, both agenda words and
@@ -68,7 +67,6 @@ def thesaurus(path: Path = THESAURUS_FILE) -> dict[str, tuple[str, ...]]:
     return table
 
 
-YEAR_RE = re.compile(r"(19|20)\d\d")
 PHRASE_MAX = 3  # the longest thesaurus phrase, in tokens ("kamer van koophandel")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from assistant.compose import Composer, finish, item_name, join_names
 from assistant.intent import Intent
-from assistant.text import NAME_RE, as_list, clip
+from assistant.text import NAME_RE, YEAR_RE, as_list, clip
 from ingest.chunking import split_sentences
 from ingest.models import ChildLine, Chunk
 
@@ -57,7 +57,6 @@ NUMBER_RE = re.compile(r"\d")
 # Words that ask after the actors beside the "uitvoerders" aspect ("Welke diensten zijn betrokken …?").
 ACTOR_RE = re.compile(r"\b(diensten|departement\w*|uitvoeringsorganisatie\w*|instanties|partijen|samen\s+met)\b", re.IGNORECASE)
 LIST_ITEM_RE = re.compile(r"(?:^|\n)\s*[-•]\s+")  # a list item's marker at the start of a line
-YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")  # "in 2023" counts nothing: a count is a number once the years are out
 COUNT_FILLERS = frozenset("er zijn is worden de het een van wat nu al in op".split())
 NAME_WORDS_RE = re.compile(
     r"\b(wet|wetten|wetsvoorstel|programma|regeling|richtlijn|verordening|strategie|platform|netwerk|"
@@ -124,6 +123,7 @@ def best_line(composer: Composer, chunk: Chunk, child: ChildLine | None = None, 
 
 def names_something(text: str) -> bool:
     """Does the line hold a proper name ("Gamewijzer", "MDTO") or a number that is not a year?"""
+    # "in 2023" counts nothing: a count is a number once the years are out
     return bool(PROPER_NAME_RE.search(text) or NUMBER_RE.search(YEAR_RE.sub("", text)))
 
 

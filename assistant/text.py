@@ -12,6 +12,7 @@ from bm25s.stopwords import STOPWORDS_DUTCH
 TOKEN_RE = re.compile(r"(?u)\b\w\w+\b")
 # A name as the agenda writes one: an abbreviation ("CBS", "RvIG") or a word with a capital inside ("DigiD").
 NAME_RE = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")
+YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 # Words that make up questions but say nothing about their subject.
 QUESTION_WORDS = frozenset(
     """wat wie waar wanneer welke welk hoe waarom komt komen gaat gaan doet doen wordt worden is zijn

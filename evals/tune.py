@@ -50,8 +50,9 @@ from evals.runner import ask_with_history, run_system
 # The development sets, pooled. blind-dev3 and blind-dev4 were the held-out sets of earlier rounds: once a choice
 # was made on them (README, "Kwaliteit meten") they became development data, and a new evals/holdout.jsonl came.
 DEV_SETS = ("dev", "test", "blind-dev", "blind-dev2", "blind-dev3", "blind-dev4")
-# The sets nothing is chosen or fitted on (README, "Vragensets"); blind-dev7 until the round after 25.
-HELD_OUT_SETS = ("holdout.jsonl", "holdout2.jsonl", "blind-dev7.jsonl")
+# Beside every evals/holdout*.jsonl, the sets nothing is chosen or fitted on (README, "Vragensets");
+# blind-dev7 until the round after 25.
+HELD_OUT_SETS = ("blind-dev7.jsonl",)
 # A false "dat staat niet in de werkagenda" is worse than a cautious answer (the target is at most 5%).
 # 5-fold CV on the six pooled dev sets (600 search-route questions, 133 out of scope): at most 2% of the
 # in-scope questions wrongly refused gave 106 out-of-scope refusals at 11 false ones, 2.5% gave 110 at 14, and
@@ -274,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scope-only", action="store_true", help="stem alleen de scope af; houd de fusie uit calibration.json")
     parser.add_argument("--rerank-only", action="store_true", help="stem alleen de herordening af; houd fusie en scope uit calibration.json")
     args = parser.parse_args(argv)
-    if any(p.name in HELD_OUT_SETS for p in args.questions):
-        print(f"{', '.join(HELD_OUT_SETS)} zijn de apart gehouden sets: daarop wordt niets afgestemd.", file=sys.stderr)
+    if any(p.name.startswith("holdout") or p.name in HELD_OUT_SETS for p in args.questions):
+        print(f"evals/holdout*.jsonl en {', '.join(HELD_OUT_SETS)} zijn de apart gehouden sets: daarop wordt niets "
+              "afgestemd.", file=sys.stderr)
         return 2
     questions = [q for path in args.questions for q in load_questions(path).questions]
     shipped = shipped_calibration()

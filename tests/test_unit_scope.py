@@ -9,6 +9,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from assistant.referrals import asks_an_office
 from assistant.scope import CorpusVocabulary, ScopeParams, ScopeSignals, fit_logistic, outcome, probability, signals
 from tests.unit_corpus import analyzer, parents
 
@@ -151,7 +152,5 @@ OWN_CASE = [
 
 @pytest.mark.parametrize(("question", "office"), OWN_CASE)
 def test_a_question_after_ones_own_case_at_an_office(question, office):
-    from assistant.referrals import asks_an_office
-
     found = asks_an_office(question)
     assert (found.name if found else None) == office
